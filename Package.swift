@@ -1,0 +1,161 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Same upcoming features as Hummingbird uses for its own code.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "mandrill-live",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hook-ingest", targets: ["hook-ingest"]),
+        .executable(name: "ws-gateway", targets: ["ws-gateway"]),
+        .executable(name: "mandrill-sim", targets: ["mandrill-sim"]),
+        .executable(name: "ws-bench", targets: ["ws-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", exact: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", exact: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
+    ],
+    targets: [
+        // hiredis 0.14 + libevent, as Debian ships them (libhiredis-dev, libevent-dev).
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev", "libevent-dev"])]
+        ),
+        .target(
+            name: "Common",
+            dependencies: [
+                "CHiredis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "hook-ingest",
+            dependencies: [
+                "Common",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ws-gateway",
+            dependencies: [
+                "Common",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            exclude: ["Dashboard/dashboard.html"],
+            swiftSettings: swiftSettings
+        ),
+        // Small NIO clients (HTTP/1.1 with keep-alive, WebSocket) for the simulator, the benchmark and the tests.
+        .target(
+            name: "NetClients",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Realistic, correctly signed Mandrill batches: used by the simulator, the benchmark and the tests.
+        .target(
+            name: "Simulation",
+            dependencies: ["Common"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mandrill-sim",
+            dependencies: [
+                "Common",
+                "NetClients",
+                "Simulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ws-bench",
+            dependencies: [
+                "Common",
+                "NetClients",
+                "Simulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Starts real redis-server processes and our executables for the tests.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Common", "NetClients", "Simulation", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CommonTests",
+            dependencies: ["Common", "Simulation", "TestSupport"],
+            resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HookIngestTests",
+            dependencies: [
+                "hook-ingest",
+                "Common",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                "NetClients",
+                "Simulation",
+                "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WSGatewayTests",
+            dependencies: [
+                "ws-gateway",
+                "Common",
+                "NetClients",
+                "Simulation",
+                "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Common", "NetClients", "Simulation", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,19 @@
+/// Every Redis key and channel name, derived from the configurable prefix (default `mandrill`).
+package struct RedisKeys: Sendable, Equatable {
+    package let prefix: String
+
+    package init(prefix: String = "mandrill") {
+        self.prefix = prefix
+    }
+
+    /// Stream of every distinct event; entry ids are the resume cursors.
+    package var stream: String { "\(prefix):events" }
+    /// Pub/sub channel carrying one envelope per new event.
+    package var channel: String { "\(prefix):events" }
+    /// Hash holding a message's latest `msg` snapshot and its timeline.
+    package func message(_ id: String) -> String { "\(prefix):msg:\(id)" }
+    /// Dedup marker prefix; the Lua script appends the event's identity hash.
+    package var seenPrefix: String { "\(prefix):seen:" }
+    /// Channel a gateway publishes to itself to prove its subscription delivers end to end.
+    package func heartbeat(_ gatewayID: String) -> String { "\(prefix):heartbeat:\(gatewayID)" }
+}

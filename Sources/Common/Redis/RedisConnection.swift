@@ -1,0 +1,381 @@
+import CHiredis
+import DequeModule
+import Logging
+import Synchronization
+
+/// One hiredis async connection on a ``RedisEventLoop``: connects, reconnects with backoff, applies its own
+/// connect and command timeouts (hiredis 0.14 has neither) and bridges replies to Swift callbacks.
+///
+/// Concurrency: every stored property except `connected` is touched only on `loop`'s thread (the
+/// ``RedisEventLoop`` invariant); public entry points hop there with `loop.execute`. That confinement is what
+/// makes the `@unchecked Sendable` sound. hiredis calls back on the loop thread with `self` recovered from
+/// `redisAsyncContext.data`, which holds an unretained reference: the owner keeps the connection alive until
+/// ``close()`` has released the context.
+package final class RedisConnection: @unchecked Sendable {
+    package enum Event: Sendable {
+        case connected
+        case disconnected(RedisError)
+    }
+
+    package let loop: RedisEventLoop
+    package let configuration: RedisConfiguration
+    let logger: Logger
+    private var machine: RedisConnectionStateMachine
+    private var context: UnsafeMutablePointer<redisAsyncContext>?
+    /// Commands submitted while not connected, oldest first; they wait until connected or until their deadline.
+    private var waiting = Deque<PendingCommand>()
+    /// Commands sent, oldest first; replies arrive in this order, so the head is the one that can time out.
+    private var inFlight = Deque<PendingCommand>()
+    private var connectTimer: RedisTimer?
+    private var reconnectTimer: RedisTimer?
+    private var sweepTimer: RedisTimer?
+    private let connected = Atomic<Bool>(false)
+    /// Called on the loop thread once the connection is usable, before queued commands are sent (e.g. SUBSCRIBE).
+    private let onReady: (RedisConnection) -> Void
+    /// Called on the loop thread when the connection comes up or goes down.
+    private let onEvent: (Event) -> Void
+
+    package init(
+        configuration: RedisConfiguration,
+        loop: RedisEventLoop,
+        logger: Logger,
+        onReady: @escaping (RedisConnection) -> Void = { _ in },
+        onEvent: @escaping (Event) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.loop = loop
+        self.logger = logger
+        self.onReady = onReady
+        self.onEvent = onEvent
+        self.machine = RedisConnectionStateMachine(
+            baseDelay: configuration.reconnectBaseDelay,
+            maxDelay: configuration.reconnectMaxDelay
+        )
+    }
+
+    /// Whether the connection is up right now. Safe from any thread.
+    package var isConnected: Bool { connected.load(ordering: .relaxed) }
+
+    /// Starts connecting. Safe from any thread.
+    package func start() {
+        loop.execute { self.perform(self.machine.start()) }
+    }
+
+    /// Closes the connection and fails every queued command with ``RedisError/closed``.
+    package func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let accepted = loop.execute {
+                self.perform(self.machine.close())
+                continuation.resume()
+            }
+            if !accepted { continuation.resume() }
+        }
+    }
+
+    /// Sends a command; `completion` runs on the loop thread exactly once. Safe from any thread.
+    package func send(_ command: RedisCommand, completion: @escaping @Sendable (Result<RedisValue, RedisError>) -> Void) {
+        let pending = PendingCommand(
+            command: command,
+            deadline: .now + configuration.commandTimeout,
+            completion: completion
+        )
+        if !loop.execute({ self.submit(pending) }) {
+            // The loop has stopped: the connection is closed for good.
+            pending.complete(.failure(.closed))
+        }
+    }
+
+    /// Sends a command and waits for its reply. An error reply is thrown as ``RedisError/server(_:)``.
+    package func send(_ command: RedisCommand) async throws(RedisError) -> RedisValue {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<RedisValue, RedisError>, Never>) in
+            send(command) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// Recycles a connection that is up but no longer trusted (for example a subscription that stopped
+    /// delivering its heartbeat). Safe from any thread.
+    package func recycle(reason: String) {
+        loop.execute {
+            guard self.machine.isConnected else { return }
+            self.logger.warning("Recycling Redis connection", metadata: ["reason": .string(reason)])
+            self.perform(self.machine.connectionStalled())
+        }
+    }
+
+    /// Sends a command whose callback hiredis keeps (SUBSCRIBE). Loop thread only, while connected.
+    func sendPersistent(
+        _ command: RedisCommand,
+        callback: @escaping @convention(c) (UnsafeMutablePointer<redisAsyncContext>?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Void,
+        privdata: UnsafeMutableRawPointer
+    ) -> Bool {
+        guard let context else { return false }
+        let status = command.withArgv { argc, argv, argvlen in
+            redisAsyncCommandArgv(context, callback, privdata, argc, argv, argvlen)
+        }
+        return status == REDIS_OK
+    }
+
+    // MARK: - Loop thread
+
+    private func submit(_ pending: PendingCommand) {
+        switch machine.state {
+        case .connected:
+            write(pending)
+        case .idle, .connecting, .waitingToReconnect:
+            waiting.append(pending)
+            armSweep()
+        case .closed:
+            pending.complete(.failure(.closed))
+        }
+    }
+
+    private func write(_ pending: PendingCommand) {
+        guard let context else {
+            waiting.append(pending)
+            return
+        }
+        let box = Unmanaged.passRetained(pending)
+        let status = pending.command.withArgv { argc, argv, argvlen in
+            redisAsyncCommandArgv(context, replyCallback, box.toOpaque(), argc, argv, argvlen)
+        }
+        if status == REDIS_OK {
+            inFlight.append(pending)
+            armSweep()
+        } else {
+            // hiredis will not call back for a command it refused.
+            box.release()
+            pending.complete(.failure(.connectionLost(Self.errorText(context) ?? "command refused")))
+        }
+    }
+
+    fileprivate func replyArrived() {
+        while let first = inFlight.first, first.isDone { inFlight.removeFirst() }
+    }
+
+    private func perform(_ action: RedisConnectionStateMachine.Action) {
+        switch action {
+        case .none:
+            break
+        case .connect:
+            connect()
+        case .becomeReady:
+            becomeReady()
+        case .dropAndReconnect(let delay):
+            releaseContext()
+            scheduleReconnect(after: delay)
+        case .reconnect(let delay):
+            scheduleReconnect(after: delay)
+        case .shutDown:
+            releaseContext()
+            for timer in [connectTimer, reconnectTimer, sweepTimer] { timer?.free() }
+            connectTimer = nil
+            reconnectTimer = nil
+            sweepTimer = nil
+            while let pending = waiting.popFirst() { pending.complete(.failure(.closed)) }
+            inFlight.removeAll()
+        }
+    }
+
+    private func connect() {
+        guard let context = redisAsyncConnect(configuration.host, Int32(configuration.port)) else {
+            connectFailed(message: "out of memory")
+            return
+        }
+        if context.pointee.err != 0 {
+            let message = Self.errorText(context) ?? "connect failed"
+            redisAsyncFree(context)
+            connectFailed(message: message)
+            return
+        }
+        context.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+        redisLibeventAttach(context, loop.base)
+        redisAsyncSetConnectCallback(context, connectCallback)
+        redisAsyncSetDisconnectCallback(context, disconnectCallback)
+        self.context = context
+        if connectTimer == nil {
+            connectTimer = loop.makeTimer(repeating: false) { [unowned self] in
+                self.logger.debug("Redis connect timed out", metadata: ["redis": .string(self.configuration.redactedURL)])
+                self.connectFailed(message: "connect timed out", timedOut: true)
+            }
+        }
+        connectTimer?.schedule(after: configuration.connectTimeout)
+    }
+
+    fileprivate func connectFinished(status: Int32) {
+        connectTimer?.cancel()
+        if status == REDIS_OK, let context {
+            _ = redisEnableKeepAlive(&context.pointee.c)
+            perform(machine.connectSucceeded())
+        } else {
+            let message = context.flatMap(Self.errorText) ?? "connect failed"
+            // hiredis frees the context after this callback returns.
+            context = nil
+            connectFailed(message: message)
+        }
+    }
+
+    private func connectFailed(message: String, timedOut: Bool = false) {
+        let action = timedOut ? machine.connectTimedOut() : machine.connectFailed()
+        guard action != .none else { return }
+        logger.debug("Redis connect failed", metadata: ["redis": .string(configuration.redactedURL), "error": .string(message)])
+        perform(action)
+        onEvent(.disconnected(.connectionFailed(message)))
+    }
+
+    private func becomeReady() {
+        logger.info("Redis connected", metadata: ["redis": .string(configuration.redactedURL)])
+        connected.store(true, ordering: .relaxed)
+        sendHandshake()
+        onReady(self)
+        while machine.isConnected, let pending = waiting.popFirst() { write(pending) }
+        onEvent(.connected)
+    }
+
+    private func sendHandshake() {
+        if let password = configuration.password {
+            var auth = RedisCommand("AUTH")
+            if let username = configuration.username { auth.append(username) }
+            auth.append(password)
+            sendInternal(auth)
+        }
+        if configuration.database != 0 {
+            var select = RedisCommand("SELECT")
+            select.append(configuration.database)
+            sendInternal(select)
+        }
+    }
+
+    /// A handshake command: a failure is logged and recycles the connection; later commands then fail on their own.
+    private func sendInternal(_ command: RedisCommand) {
+        let name = command.name
+        let logger = self.logger
+        write(
+            PendingCommand(command: command, deadline: .now + configuration.commandTimeout) { result in
+                if case .failure(let error) = result {
+                    logger.error("Redis handshake failed", metadata: ["command": .string(name), "error": .string(error.description)])
+                }
+            }
+        )
+    }
+
+    fileprivate func disconnectFinished(status: Int32) {
+        let message = status == REDIS_OK ? "closed" : (context.flatMap(Self.errorText) ?? "connection lost")
+        context = nil
+        connected.store(false, ordering: .relaxed)
+        inFlight.removeAll()
+        let action = machine.disconnected()
+        guard action != .none else { return }
+        logger.warning("Redis connection lost", metadata: ["redis": .string(configuration.redactedURL), "error": .string(message)])
+        perform(action)
+        onEvent(.disconnected(.connectionLost(message)))
+    }
+
+    private func releaseContext() {
+        connected.store(false, ordering: .relaxed)
+        connectTimer?.cancel()
+        guard let context else { return }
+        self.context = nil
+        // Runs every pending reply callback with a NULL reply, and the disconnect callback if it was connected;
+        // the state machine has already left `.connected`, so that callback changes nothing.
+        redisAsyncFree(context)
+        inFlight.removeAll()
+    }
+
+    private func scheduleReconnect(after delay: Duration) {
+        if reconnectTimer == nil {
+            reconnectTimer = loop.makeTimer(repeating: false) { [unowned self] in
+                self.perform(self.machine.reconnectTimerFired())
+            }
+        }
+        // Up to 20% jitter so that many processes do not reconnect in lockstep after a Redis restart.
+        let jitter = delay * Double.random(in: 0...0.2)
+        reconnectTimer?.schedule(after: delay + jitter)
+    }
+
+    private func armSweep() {
+        guard sweepTimer == nil else { return }
+        let period = min(configuration.commandTimeout / 4, .milliseconds(100))
+        sweepTimer = loop.makeTimer(repeating: true) { [unowned self] in self.sweep() }
+        sweepTimer?.schedule(after: period)
+    }
+
+    /// Fails commands past their deadline. A sent command that timed out means the connection is stuck:
+    /// replies come in order, so it is recycled.
+    private func sweep() {
+        let now = ContinuousClock.now
+        while let first = waiting.first, first.deadline <= now {
+            waiting.removeFirst()
+            first.complete(.failure(.timeout))
+        }
+        replyArrived()
+        if let first = inFlight.first, first.deadline <= now {
+            logger.warning(
+                "Redis command timed out; reconnecting",
+                metadata: ["command": .string(first.command.name), "redis": .string(configuration.redactedURL)]
+            )
+            first.complete(.failure(.timeout))
+            perform(machine.connectionStalled())
+            onEvent(.disconnected(.timeout))
+        }
+    }
+
+    private static func errorText(_ context: UnsafeMutablePointer<redisAsyncContext>) -> String? {
+        guard context.pointee.err != 0, let text = context.pointee.errstr else { return nil }
+        return String(cString: text)
+    }
+}
+
+/// A command waiting for its reply. Loop-confined like its ``RedisConnection``.
+final class PendingCommand: @unchecked Sendable {
+    let command: RedisCommand
+    let deadline: ContinuousClock.Instant
+    private var completion: (@Sendable (Result<RedisValue, RedisError>) -> Void)?
+
+    init(command: RedisCommand, deadline: ContinuousClock.Instant, completion: @escaping @Sendable (Result<RedisValue, RedisError>) -> Void) {
+        self.command = command
+        self.deadline = deadline
+        self.completion = completion
+    }
+
+    var isDone: Bool { completion == nil }
+
+    /// Runs the completion the first time only: a reply that arrives after a timeout is dropped.
+    func complete(_ result: Result<RedisValue, RedisError>) {
+        guard let completion else { return }
+        self.completion = nil
+        completion(result)
+    }
+}
+
+private func replyCallback(
+    _ context: UnsafeMutablePointer<redisAsyncContext>?,
+    _ reply: UnsafeMutableRawPointer?,
+    _ privdata: UnsafeMutableRawPointer?
+) {
+    guard let privdata else { return }
+    let pending = Unmanaged<PendingCommand>.fromOpaque(privdata).takeRetainedValue()
+    if let reply {
+        let value = RedisValue(copying: reply.assumingMemoryBound(to: redisReply.self))
+        if case .error(let message) = value {
+            pending.complete(.failure(.server(message)))
+        } else {
+            pending.complete(.success(value))
+        }
+    } else {
+        pending.complete(.failure(.connectionLost("connection closed before the reply")))
+    }
+    if let data = context?.pointee.data {
+        Unmanaged<RedisConnection>.fromOpaque(data).takeUnretainedValue().replyArrived()
+    }
+}
+
+private func connectCallback(_ context: UnsafePointer<redisAsyncContext>?, _ status: Int32) {
+    guard let data = context?.pointee.data else { return }
+    Unmanaged<RedisConnection>.fromOpaque(data).takeUnretainedValue().connectFinished(status: status)
+}
+
+private func disconnectCallback(_ context: UnsafePointer<redisAsyncContext>?, _ status: Int32) {
+    guard let data = context?.pointee.data else { return }
+    Unmanaged<RedisConnection>.fromOpaque(data).takeUnretainedValue().disconnectFinished(status: status)
+}

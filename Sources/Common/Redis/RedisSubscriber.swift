@@ -1,0 +1,117 @@
+import CHiredis
+import Logging
+import ServiceLifecycle
+
+/// A long-lived SUBSCRIBE on its own connection. Messages are handed to `onMessage` on the loop thread as raw
+/// bytes that are valid only during the call: the handler copies what it keeps and hands it on to other threads.
+///
+/// Concurrency: `confirmed` is touched only on the loop thread (see ``RedisEventLoop``), and hiredis reaches
+/// `self` through an unretained pointer that stays valid because the connection is closed before release.
+package final class RedisSubscriber: Service, @unchecked Sendable {
+    package enum Status: Sendable {
+        /// Every channel is subscribed; messages flow from here on.
+        case subscribed
+        /// The subscription dropped; messages published from now until the next `.subscribed` are not delivered.
+        case dropped(RedisError)
+    }
+
+    package typealias MessageHandler = (_ channel: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> Void
+
+    private var connection: RedisConnection!
+    private let channels: [String]
+    private let ownsLoop: Bool
+    private let onMessage: MessageHandler
+    private let onStatus: (Status) -> Void
+    private var confirmed = 0
+
+    package init(
+        configuration: RedisConfiguration,
+        channels: [String],
+        logger: Logger,
+        loop: RedisEventLoop? = nil,
+        onMessage: @escaping MessageHandler,
+        onStatus: @escaping (Status) -> Void
+    ) {
+        self.channels = channels
+        self.ownsLoop = loop == nil
+        self.onMessage = onMessage
+        self.onStatus = onStatus
+        self.connection = nil
+        self.connection = RedisConnection(
+            configuration: configuration,
+            loop: loop ?? RedisEventLoop(name: "redis-sub"),
+            logger: logger,
+            onReady: { [unowned self] connection in self.subscribe(on: connection) },
+            onEvent: { [unowned self] event in
+                if case .disconnected(let error) = event {
+                    self.confirmed = 0
+                    self.onStatus(.dropped(error))
+                }
+            }
+        )
+    }
+
+    package func run() async throws {
+        start()
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    package func start() {
+        if ownsLoop { connection.loop.start() }
+        connection.start()
+    }
+
+    package func shutdown() async {
+        await connection.close()
+        if ownsLoop { connection.loop.stop() }
+    }
+
+    package var isConnected: Bool { connection.isConnected }
+
+    /// Drops and re-establishes the subscription (for example when a heartbeat stopped arriving). Any thread.
+    package func recycle(reason: String) {
+        connection.recycle(reason: reason)
+    }
+
+    private func subscribe(on connection: RedisConnection) {
+        confirmed = 0
+        let sent = connection.sendPersistent(
+            RedisCommand(arguments: ["SUBSCRIBE"] + channels),
+            callback: subscriptionCallback,
+            privdata: Unmanaged.passUnretained(self).toOpaque()
+        )
+        if !sent {
+            connection.recycle(reason: "SUBSCRIBE could not be sent")
+        }
+    }
+
+    fileprivate func received(_ reply: UnsafePointer<redisReply>) {
+        let reply = reply.pointee
+        guard reply.type == REDIS_REPLY_ARRAY, reply.elements >= 3, let kind = reply.element[0]?.pointee else { return }
+        let kindBytes = UnsafeRawBufferPointer(start: kind.str, count: kind.len)
+        if kindBytes.elementsEqual("message".utf8), let channel = reply.element[1]?.pointee, let payload = reply.element[2]?.pointee {
+            onMessage(
+                UnsafeRawBufferPointer(start: channel.str, count: channel.len),
+                UnsafeRawBufferPointer(start: payload.str, count: payload.len)
+            )
+        } else if kindBytes.elementsEqual("subscribe".utf8) {
+            confirmed += 1
+            if confirmed == channels.count {
+                connection.logger.info("Redis subscription active", metadata: ["channels": .string(channels.joined(separator: ","))])
+                onStatus(.subscribed)
+            }
+        }
+    }
+}
+
+private func subscriptionCallback(
+    _ context: UnsafeMutablePointer<redisAsyncContext>?,
+    _ reply: UnsafeMutableRawPointer?,
+    _ privdata: UnsafeMutableRawPointer?
+) {
+    // A NULL reply means the connection is going away; the disconnect is reported through the connection's events.
+    guard let reply, let privdata else { return }
+    Unmanaged<RedisSubscriber>.fromOpaque(privdata).takeUnretainedValue()
+        .received(UnsafePointer(reply.assumingMemoryBound(to: redisReply.self)))
+}

@@ -1,0 +1,154 @@
+import Crypto
+import NIOCore
+
+/// The client side of an RFC 6455 opening handshake, written out byte by byte so that tests and the benchmark
+/// see exactly what the server answered (status, headers, body) even when it refuses the upgrade.
+public enum WebSocketHandshakeResult: Sendable {
+    case upgraded
+    case rejected(status: Int, headers: [(String, String)], body: String)
+}
+
+final class WebSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let request: [UInt8]
+    private let expectedAccept: String
+    private let promise: EventLoopPromise<WebSocketHandshakeResult>
+    /// Adds the frame handlers once the server said 101; runs on the channel's loop.
+    private let upgradePipeline: (any Channel) throws -> Void
+    private var buffer: ByteBuffer?
+    private var head: (status: Int, headers: [(String, String)], bodyLength: Int)?
+
+    init(
+        host: String,
+        path: String,
+        headers: [(String, String)],
+        promise: EventLoopPromise<WebSocketHandshakeResult>,
+        upgradePipeline: @escaping (any Channel) throws -> Void
+    ) {
+        let key = Data16.random().base64
+        self.expectedAccept = Self.accept(for: key)
+        var text = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        text += "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        text += "\r\n"
+        self.request = Array(text.utf8)
+        self.promise = promise
+        self.upgradePipeline = upgradePipeline
+    }
+
+    static func accept(for key: String) -> String {
+        let digest = Insecure.SHA1.hash(data: Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8))
+        return Data16.base64(Array(digest))
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(NIOAny(ByteBuffer(bytes: request)), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        if buffer == nil {
+            buffer = incoming
+        } else {
+            buffer!.writeBuffer(&incoming)
+        }
+        process(context: context)
+    }
+
+    private func process(context: ChannelHandlerContext) {
+        guard var buffer else { return }
+        if head == nil {
+            let view = buffer.readableBytesView
+            guard let end = view.firstRange(of: Array("\r\n\r\n".utf8)) else { return }
+            let headText = String(decoding: view[view.startIndex..<end.lowerBound], as: UTF8.self)
+            buffer.moveReaderIndex(forwardBy: end.upperBound - view.startIndex)
+            var lines = headText.split(separator: "\r\n", omittingEmptySubsequences: false)
+            let statusLine = lines.removeFirst().split(separator: " ")
+            let status = statusLine.count > 1 ? Int(statusLine[1]) ?? 0 : 0
+            let headers = lines.compactMap { line -> (String, String)? in
+                guard let colon = line.firstIndex(of: ":") else { return nil }
+                let value = line[line.index(after: colon)...].drop { $0 == " " }
+                return (String(line[..<colon]), String(value))
+            }
+            let length = headers.first { $0.0.lowercased() == "content-length" }.flatMap { Int($0.1) } ?? 0
+            head = (status, headers, length)
+            self.buffer = buffer
+            if status == 101 {
+                upgrade(context: context, headers: headers)
+                return
+            }
+        }
+        guard let head, buffer.readableBytes >= head.bodyLength else { return }
+        let body = buffer.readString(length: head.bodyLength) ?? ""
+        promise.succeed(.rejected(status: head.status, headers: head.headers, body: body))
+        context.close(promise: nil)
+    }
+
+    private func upgrade(context: ChannelHandlerContext, headers: [(String, String)]) {
+        let accept = headers.first { $0.0.lowercased() == "sec-websocket-accept" }?.1
+        guard accept == expectedAccept else {
+            promise.fail(WebSocketClientError(message: "server sent a wrong Sec-WebSocket-Accept"))
+            context.close(promise: nil)
+            return
+        }
+        do {
+            try upgradePipeline(context.channel)
+        } catch {
+            promise.fail(error)
+            context.close(promise: nil)
+            return
+        }
+        let leftover = buffer
+        buffer = nil
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        promise.succeed(.upgraded)
+        if let leftover, leftover.readableBytes > 0 {
+            context.fireChannelRead(NIOAny(leftover))
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.fail(WebSocketClientError(message: "connection closed during the handshake"))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        promise.fail(error)
+        context.close(promise: nil)
+    }
+}
+
+public struct WebSocketClientError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// 16 random bytes in base64, for `Sec-WebSocket-Key`.
+enum Data16 {
+    static func random() -> [UInt8] { (0..<16).map { _ in UInt8.random(in: 0...255) } }
+
+    static func base64(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var output: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            let chunk = bytes[index..<min(index + 3, bytes.count)]
+            var value = 0
+            for byte in chunk { value = value << 8 | Int(byte) }
+            value <<= (3 - chunk.count) * 8
+            for position in 0..<4 {
+                let sextet: Int = (value >> (18 - 6 * position)) & 0x3F
+                output.append(position <= chunk.count ? alphabet[sextet] : UInt8(ascii: "="))
+            }
+            index += 3
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}
+
+extension [UInt8] {
+    var base64: String { Data16.base64(self) }
+}

@@ -1,0 +1,54 @@
+import Common
+import Hummingbird
+import Logging
+import Prometheus
+
+/// Builds hook-ingest: the Redis client service, the routes, and the HTTP server. Tests call this too.
+func buildApplication(
+    _ configuration: IngestConfiguration,
+    logger: Logger,
+    registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+) -> some ApplicationProtocol {
+    let redis = RedisClient(configuration: configuration.redis, logger: logger, name: "ingest-redis")
+    let metrics = IngestMetrics(registry: registry)
+    let store = EventStore(
+        redis: redis,
+        keys: configuration.keys,
+        streamMaxLength: configuration.streamMaxLength,
+        dedupTTL: configuration.dedupTTL,
+        messageTTL: configuration.messageTTL
+    )
+    let registrations = configuration.effectiveRegistrations
+    if configuration.registrations.isEmpty {
+        logger.warning(
+            "No webhook registration configured: only Mandrill's empty test-webhook check can pass on /api/hook/. Set --config or MANDRILL_WEBHOOK_URL and MANDRILL_WEBHOOK_KEYS."
+        )
+    }
+    for registration in registrations where registration.keys.isEmpty && !configuration.registrations.isEmpty {
+        logger.warning("Registration has no keys: only the empty test-webhook check can pass", metadata: ["registration": .string(registration.logDescription)])
+    }
+
+    let router = Router(options: .autoGenerateHeadEndpoints)
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    WebhookController(registrations: registrations, store: store, maxBodyBytes: configuration.maxBodyBytes, metrics: metrics, logger: logger)
+        .addRoutes(to: router)
+    EventsController(store: store, logger: logger).addRoutes(to: router)
+    HealthController(redis: redis, metrics: metrics).addRoutes(to: router)
+
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hook-ingest"),
+        services: [redis],
+        onServerRunning: { channel in
+            logger.info(
+                "hook-ingest listening",
+                metadata: [
+                    "address": .string(channel.localAddress?.description ?? "?"),
+                    "registrations": .string(registrations.map(\.logDescription).joined(separator: "; ")),
+                    "redis": .string(configuration.redis.redactedURL),
+                ]
+            )
+        },
+        logger: logger
+    )
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Common
+import Hummingbird
+import Logging
+
+@main
+struct HookIngest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hook-ingest",
+        abstract: "Receives Mandrill webhooks, stores every distinct event once in Redis and publishes it.",
+        discussion: """
+            Each option can also be set through the environment variable named in its help; the command line wins.
+            Webhook registrations come from --config, or from MANDRILL_WEBHOOK_URL (the URL exactly as entered in \
+            Mandrill) with MANDRILL_WEBHOOK_KEYS (comma-separated keys; several during a rotation) and optionally \
+            MANDRILL_WEBHOOK_PATH.
+            """
+    )
+
+    @OptionGroup var options: IngestOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let level = try logging.bootstrap()
+        let configuration = try IngestConfiguration(options: options, environment: EnvironmentValues())
+        var logger = Logger(label: "hook-ingest")
+        logger.logLevel = level
+        let app = buildApplication(configuration, logger: logger)
+        try await app.runService()
+    }
+}

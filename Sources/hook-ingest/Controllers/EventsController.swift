@@ -1,0 +1,91 @@
+import Common
+import Hummingbird
+import Logging
+
+/// The read API: recent events from the stream, and one message's record and timeline.
+struct EventsController: Sendable {
+    let store: EventStore
+    let logger: Logger
+    static let maximumLimit = 1000
+
+    func addRoutes(to router: Router<some RequestContext>) {
+        router.get("/api/events/") { request, _ in try await recentEvents(request) }
+        router.get("/api/messages/{id}") { request, context in try await message(context.parameters.require("id")) }
+    }
+
+    func recentEvents(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        var limit = 50
+        if let text = query["limit"] {
+            guard let value = Int(text), (1...Self.maximumLimit).contains(value) else {
+                throw APIError(status: .badRequest, message: "limit must be a number from 1 to \(Self.maximumLimit)")
+            }
+            limit = value
+        }
+        var before: StreamID?
+        if let text = query["before"] {
+            guard let id = StreamID(text) else { throw APIError(status: .badRequest, message: "before must be a stream id such as 1700000000000-0") }
+            before = id
+        }
+        let filter = EventFilter(
+            types: query["type"].map(String.init),
+            emails: query["email"].map(String.init),
+            tags: query["tag"].map(String.init),
+            subaccounts: query["subaccount"].map(String.init)
+        )
+        let page: EventStore.EventPage
+        do {
+            page = try await store.recentEvents(matching: filter, limit: limit, before: before)
+        } catch {
+            logger.warning("Reading recent events failed", metadata: ["error": .string(error.description)])
+            throw APIError(status: .serviceUnavailable, message: "storage unavailable, retry later")
+        }
+        var body = Array("{\"events\":[".utf8)
+        for (index, envelope) in page.envelopes.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(contentsOf: envelope)
+        }
+        body.append(contentsOf: Array("],\"next_before\":".utf8))
+        if let next = page.nextBefore {
+            JSONString.append(next.description, to: &body)
+        } else {
+            body.append(contentsOf: Array("null".utf8))
+        }
+        body.append(UInt8(ascii: "}"))
+        return .json(.ok, body)
+    }
+
+    func message(_ id: String) async throws -> Response {
+        guard !id.isEmpty, id.count <= 200 else { throw APIError(status: .badRequest, message: "message id is not valid") }
+        let record: EventStore.MessageRecord?
+        do {
+            record = try await store.message(id: id)
+        } catch {
+            logger.warning("Reading a message record failed", metadata: ["error": .string(error.description)])
+            throw APIError(status: .serviceUnavailable, message: "storage unavailable, retry later")
+        }
+        guard let record else { throw APIError(status: .notFound, message: "no message with this id") }
+        var body = Array("{\"id\":".utf8)
+        JSONString.append(id, to: &body)
+        body.append(contentsOf: Array(",\"msg\":".utf8))
+        body.append(contentsOf: record.snapshot ?? Array("null".utf8))
+        body.append(contentsOf: Array(",\"msg_ts\":".utf8))
+        body.append(contentsOf: record.snapshotTimestamp.flatMap { Int($0) }.map { Array(String($0).utf8) } ?? Array("null".utf8))
+        body.append(contentsOf: Array(",\"events\":[".utf8))
+        for (index, entry) in record.timeline.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            if let envelope = entry.envelope {
+                body.append(contentsOf: envelope)
+            } else {
+                // Trimmed from the stream: the record still knows the event happened.
+                body.append(contentsOf: Array("{\"id\":".utf8))
+                JSONString.append(entry.id.description, to: &body)
+                body.append(contentsOf: Array(",\"type\":".utf8))
+                JSONString.append(entry.type, to: &body)
+                body.append(contentsOf: Array(",\"event\":null}".utf8))
+            }
+        }
+        body.append(contentsOf: Array("]}".utf8))
+        return .json(.ok, body)
+    }
+}

@@ -1,0 +1,153 @@
+import Common
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Receives Mandrill's webhook POSTs on each registration's path, and answers Mandrill's HEAD/GET URL check.
+///
+/// The order of checks is deliberate: cheap header checks first, the body read with our own limit (never a
+/// framework default), the form decoded by our code, the signature verified before any JSON is parsed, and 200
+/// sent only after Redis confirmed the write.
+struct WebhookController: Sendable {
+    let registrations: [WebhookRegistration]
+    let store: EventStore
+    let maxBodyBytes: Int
+    let metrics: IngestMetrics
+    let logger: Logger
+
+    func addRoutes(to router: Router<some RequestContext>) {
+        for registration in registrations {
+            let path = RouterPath(registration.path)
+            // Hummingbird answers HEAD from this GET route, without a body.
+            router.get(path) { _, _ in Self.urlCheckResponse() }
+            router.post(path) { request, _ in try await receive(request, for: registration) }
+        }
+    }
+
+    /// Mandrill sends HEAD when a webhook is added and wants exactly 200, before any key exists.
+    static func urlCheckResponse() -> Response {
+        .json(.ok, "{\"status\":\"ok\"}")
+    }
+
+    func receive(_ request: Request, for registration: WebhookRegistration) async throws -> Response {
+        do {
+            let result = try await process(request, for: registration)
+            metrics.request(outcome: result.received == 0 ? "empty" : "stored")
+            return .json(.ok, "{\"received\":\(result.received),\"stored\":\(result.stored),\"duplicates\":\(result.duplicates)}")
+        } catch let error as APIError {
+            metrics.request(outcome: Self.outcome(error.status))
+            throw error
+        }
+    }
+
+    private func process(_ request: Request, for registration: WebhookRegistration) async throws -> EventStore.StoreResult {
+        guard Self.isFormEncoded(request.headers[.contentType]) else {
+            throw APIError(status: .unsupportedMediaType, message: "Content-Type must be application/x-www-form-urlencoded")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
+            throw APIError(status: .contentTooLarge, message: "body larger than \(maxBodyBytes) bytes")
+        }
+        if let expected = registration.basicCredentials, !Self.basicCredentialsMatch(request.headers[.authorization], expected: expected) {
+            logger.notice("Webhook POST rejected: Basic credentials missing or wrong", metadata: ["path": .string(registration.path)])
+            throw APIError(status: .unauthorized, message: "unauthorized", headers: [.wwwAuthenticate: "Basic realm=\"mandrill\""])
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw APIError(status: .contentTooLarge, message: "body larger than \(maxBodyBytes) bytes")
+        }
+        let form: FormBody
+        do {
+            form = try FormBody(decoding: body.readableBytesView)
+        } catch {
+            throw APIError(status: .badRequest, message: error.description)
+        }
+        let isTestKey = try verifySignature(request, form: form, registration: registration)
+        guard let events = form["mandrill_events"] else {
+            throw APIError(status: .badRequest, message: "form field mandrill_events is missing")
+        }
+        let batch: MandrillBatch
+        do {
+            batch = try MandrillBatch(json: events)
+        } catch {
+            logger.notice("Webhook batch rejected: not a JSON array of objects", metadata: ["path": .string(registration.path), "reason": .string(error.description)])
+            throw APIError(status: .badRequest, message: "mandrill_events must be a JSON array of objects (\(error.description))")
+        }
+        if isTestKey {
+            // `test-webhook` is a public key: it may only prove the URL works, with an empty batch.
+            guard batch.isEmpty else {
+                logger.notice("Webhook POST rejected: test-webhook key with a non-empty batch", metadata: ["path": .string(registration.path)])
+                throw APIError(status: .unauthorized, message: "unauthorized")
+            }
+            logger.info("Mandrill test-webhook check answered", metadata: ["path": .string(registration.path)])
+        }
+        let started = ContinuousClock.now
+        let result: EventStore.StoreResult
+        do {
+            result = try await store.store(batch)
+        } catch {
+            logger.warning(
+                "Batch not stored; answering 503 so that Mandrill retries",
+                metadata: ["path": .string(registration.path), "events": .stringConvertible(batch.events.count), "error": .string(error.description)]
+            )
+            throw APIError(status: .serviceUnavailable, message: "storage unavailable, retry later", headers: [.retryAfter: "5"])
+        }
+        metrics.storeSeconds.record(ContinuousClock.now - started)
+        metrics.eventsStored.increment(by: Int64(result.stored))
+        metrics.eventsDuplicate.increment(by: Int64(result.duplicates))
+        logger.debug(
+            "Batch stored",
+            metadata: ["path": .string(registration.path), "received": .stringConvertible(result.received), "stored": .stringConvertible(result.stored)]
+        )
+        return result
+    }
+
+    /// Returns whether the request was signed with the public `test-webhook` key; throws 401 when no key matches.
+    private func verifySignature(_ request: Request, form: FormBody, registration: WebhookRegistration) throws -> Bool {
+        guard let signature = request.headers[.mandrillSignature] else {
+            logger.notice("Webhook POST rejected: no X-Mandrill-Signature header", metadata: ["path": .string(registration.path)])
+            throw APIError(status: .unauthorized, message: "unauthorized")
+        }
+        if MandrillSignature.matchingKey(header: signature, url: registration.url, fields: form.fields, keys: registration.keys) != nil {
+            return false
+        }
+        if MandrillSignature.matchingKey(header: signature, url: registration.url, fields: form.fields, keys: [MandrillSignature.testWebhookKey]) != nil {
+            return true
+        }
+        // The body of a 401 never says why: no hint to someone probing keys or URLs.
+        logger.notice(
+            "Webhook POST rejected: signature does not match any key of this registration",
+            metadata: ["path": .string(registration.path), "registration": .string(registration.logDescription)]
+        )
+        throw APIError(status: .unauthorized, message: "unauthorized")
+    }
+
+    static func isFormEncoded(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces).lowercased()
+        return mediaType == "application/x-www-form-urlencoded"
+    }
+
+    static func basicCredentialsMatch(_ header: String?, expected: String) -> Bool {
+        guard let header, header.count > 6, header.prefix(6).lowercased() == "basic " else { return false }
+        guard let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)) else { return false }
+        return constantTimeEqual(Array(decoded), Array(expected.utf8))
+    }
+
+    private static func outcome(_ status: HTTPResponse.Status) -> String {
+        switch status {
+        case .unauthorized: "unauthorized"
+        case .unsupportedMediaType: "unsupported_media_type"
+        case .contentTooLarge: "too_large"
+        case .serviceUnavailable: "unavailable"
+        default: "bad_request"
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let mandrillSignature = Self("X-Mandrill-Signature")!
+}

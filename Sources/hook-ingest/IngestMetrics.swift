@@ -1,0 +1,30 @@
+import Common
+import Prometheus
+
+/// hook-ingest's Prometheus metrics, registered on the registry `/metrics` renders (no global state).
+struct IngestMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    let eventsStored: Counter
+    let eventsDuplicate: Counter
+    let storeSeconds: DurationHistogram
+    let redisUp: Gauge
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        let eventsHelp = "Events received from Mandrill, by result."
+        eventsStored = registry.counter("ingest_events", help: eventsHelp, labels: [("result", "stored")])
+        eventsDuplicate = registry.counter("ingest_events", help: eventsHelp, labels: [("result", "duplicate")])
+        storeSeconds = registry.secondsHistogram(
+            "ingest_store",
+            help: "Time Redis took to store one batch.",
+            buckets: [.microseconds(250), .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)]
+        )
+        redisUp = registry.gauge("ingest_redis_connected", help: "1 while the Redis connection is up.")
+    }
+
+    /// Counts one answered webhook POST by outcome (`stored`, `empty`, `unauthorized`, `bad_request`, `unavailable`, …).
+    func request(outcome: String) {
+        registry.counter("ingest_requests", help: "Webhook POSTs answered, by outcome.", labels: [("outcome", outcome)]).increment()
+    }
+}

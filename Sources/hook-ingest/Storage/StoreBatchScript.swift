@@ -1,0 +1,47 @@
+import Crypto
+
+/// The Lua script that stores one batch atomically: per event, skip it if its dedup marker exists; otherwise
+/// append it to the stream, set the marker (holding the new entry id), update the message record and publish
+/// the envelope. Redis runs the script as one step, so a batch is stored entirely or not at all from any
+/// reader's point of view, and two ingests racing on the same events store each once.
+enum StoreBatchScript {
+    /// Arguments per event, after the fixed ones.
+    static let argumentsPerEvent = 8
+    static let fixedArguments = 7
+
+    static let source = """
+        -- ARGV: stream, channel, seen prefix, message prefix, stream maxlen, dedup ttl (s), message ttl (s, 0 = none),
+        -- then per event: dedup hash, type, email, envelope head, event JSON, message id, ts, msg JSON.
+        -- Returns one entry per event: the new stream id, or 0 for a duplicate.
+        local stream, channel, seenPrefix, messagePrefix = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+        local maxlen, dedupTTL, messageTTL = ARGV[5], ARGV[6], tonumber(ARGV[7])
+        local results = {}
+        for i = 8, #ARGV, 8 do
+          local seenKey = seenPrefix .. ARGV[i]
+          if redis.call('EXISTS', seenKey) == 1 then
+            results[#results + 1] = 0
+          else
+            local eventType, email, head, event = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+            local id = redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'type', eventType, 'email', email, 'event', event)
+            redis.call('SET', seenKey, id, 'EX', dedupTTL)
+            local messageID, ts, msg = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+            if messageID ~= '' then
+              local messageKey = messagePrefix .. messageID
+              local current = redis.call('HGET', messageKey, 'msg_ts')
+              if msg ~= '' and ((not current) or (tonumber(ts) or 0) >= (tonumber(current) or 0)) then
+                redis.call('HSET', messageKey, 'msg', msg, 'msg_ts', ts, 'e:' .. id, eventType)
+              else
+                redis.call('HSET', messageKey, 'e:' .. id, eventType)
+              end
+              if messageTTL > 0 then redis.call('EXPIRE', messageKey, messageTTL) end
+            end
+            redis.call('PUBLISH', channel, '{"id":"' .. id .. '",' .. head .. event .. '}')
+            results[#results + 1] = id
+          end
+        end
+        return results
+        """
+
+    /// SHA-1 of the source, for EVALSHA.
+    static let sha: String = Insecure.SHA1.hash(data: Array(source.utf8)).hexString
+}

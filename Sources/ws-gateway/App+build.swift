@@ -1,0 +1,53 @@
+import Common
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOPosix
+import Prometheus
+
+/// Builds ws-gateway: the Redis subscription service, the fan-out, the routes and the server. Tests call this too.
+func buildApplication(
+    _ configuration: GatewayConfiguration,
+    logger: Logger,
+    registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+    eventLoopGroup: MultiThreadedEventLoopGroup = .singleton
+) -> some ApplicationProtocol {
+    let metrics = GatewayMetrics(registry: registry)
+    let broadcaster = Broadcaster(eventLoopGroup: eventLoopGroup, metrics: metrics)
+    let gatewayID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+    let subscription = SubscriptionService(configuration: configuration, broadcaster: broadcaster, metrics: metrics, gatewayID: gatewayID, logger: logger)
+    let streams = GatewayStreams(
+        configuration: configuration,
+        admission: WebSocketAdmission(configuration: configuration),
+        broadcaster: broadcaster,
+        history: HistoryReader(redis: subscription.commands.connection, keys: configuration.keys, metrics: metrics),
+        metrics: metrics,
+        logger: logger
+    )
+    if !configuration.tokens.isEmpty {
+        logger.info("WebSocket clients must present a token", metadata: ["tokens": .stringConvertible(configuration.tokens.count)])
+    }
+
+    let router = Router(options: .autoGenerateHeadEndpoints)
+    GatewayController(streams: streams, subscription: subscription, metrics: metrics).addRoutes(to: router)
+
+    return Application(
+        router: router,
+        server: HTTPServerBuilder { responder in GatewayChildChannel(responder: responder, gateway: streams, logger: logger) },
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ws-gateway"),
+        services: [subscription, PingService(broadcaster: broadcaster, interval: configuration.pingInterval)],
+        onServerRunning: { channel in
+            logger.info(
+                "ws-gateway listening",
+                metadata: [
+                    "address": .string(channel.localAddress?.description ?? "?"),
+                    "redis": .string(configuration.redis.redactedURL),
+                    "gateway_id": .string(gatewayID),
+                ]
+            )
+        },
+        eventLoopGroupProvider: .shared(eventLoopGroup),
+        logger: logger
+    )
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Common
+import Hummingbird
+import Logging
+
+@main
+struct WSGateway: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ws-gateway",
+        abstract: "Streams Mandrill events from Redis to WebSocket clients, with filters and resume without loss.",
+        discussion: """
+            Each option can also be set through the environment variable named in its help; the command line wins.
+            Clients connect to /ws/email/ (see the README for the protocol); / serves the live dashboard.
+            """
+    )
+
+    @OptionGroup var options: GatewayOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let level = try logging.bootstrap()
+        let configuration = try GatewayConfiguration(options: options, environment: EnvironmentValues())
+        var logger = Logger(label: "ws-gateway")
+        logger.logLevel = level
+        let app = buildApplication(configuration, logger: logger)
+        try await app.runService()
+    }
+}

@@ -1,0 +1,69 @@
+import Common
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything ws-gateway runs with, resolved from the command line, the environment and defaults (in that order).
+struct GatewayConfiguration: Sendable {
+    var host = "127.0.0.1"
+    var port = 8081
+    var redis = RedisConfiguration(commandTimeout: .seconds(2))
+    var keys = RedisKeys()
+    /// Secrets: never logged.
+    var tokens: [String] = []
+    /// `nil`: only the gateway's own host (compared with the request's `Host`). `["*"]`: any origin.
+    var allowedOrigins: [String]?
+    var maxQueueBytes = 1 << 20
+    var maxConnections = GatewayConfiguration.defaultMaxConnections()
+    var pingInterval: Duration = .seconds(25)
+    var handshakeTimeout: Duration = .seconds(10)
+    var maxFrameBytes = 4096
+    var drainTimeout: Duration = .seconds(5)
+    var maxBacklog = 10_000
+    /// How often the gateway proves its subscription works by receiving its own heartbeat.
+    var heartbeatInterval: Duration = .seconds(1)
+
+    init() {}
+
+    init(options: GatewayOptions, environment: EnvironmentValues) throws(ConfigurationError) {
+        host = resolve(options.host, environment.string("GATEWAY_HOST"), default: host)
+        port = resolve(options.port, try environment.int("GATEWAY_PORT"), default: port)
+        guard (0...65535).contains(port) else { throw ConfigurationError("port must be between 0 and 65535") }
+        redis = try RedisConfiguration(url: resolve(options.redisURL, environment.string("REDIS_URL"), default: "redis://127.0.0.1:6379"))
+        let timeout = resolve(try parseDurationOption(options.redisTimeout, name: "redis-timeout"), try environment.duration("REDIS_TIMEOUT"), default: .seconds(2))
+        guard timeout > .zero else { throw ConfigurationError("--redis-timeout must be more than zero") }
+        redis.commandTimeout = timeout
+        redis.connectTimeout = timeout
+        let prefix = resolve(options.redisPrefix, environment.string("REDIS_PREFIX"), default: "mandrill")
+        guard !prefix.isEmpty, !prefix.contains(where: \.isWhitespace) else { throw ConfigurationError("--redis-prefix must be a non-empty word") }
+        keys = RedisKeys(prefix: prefix)
+        tokens = (options.tokens.map(EnvironmentValues.splitList) ?? environment.list("GATEWAY_TOKENS")) ?? []
+        allowedOrigins = options.allowedOrigins.map(EnvironmentValues.splitList) ?? environment.list("GATEWAY_ALLOWED_ORIGINS")
+        maxQueueBytes = resolve(options.maxQueueBytes, try environment.int("GATEWAY_MAX_QUEUE_BYTES"), default: maxQueueBytes)
+        guard maxQueueBytes >= 16 * 1024 else { throw ConfigurationError("--max-queue-bytes must be at least 16384") }
+        maxConnections = resolve(options.maxConnections, try environment.int("GATEWAY_MAX_CONNECTIONS"), default: maxConnections)
+        guard maxConnections >= 1 else { throw ConfigurationError("--max-connections must be at least 1") }
+        pingInterval = resolve(try parseDurationOption(options.pingInterval, name: "ping-interval"), try environment.duration("GATEWAY_PING_INTERVAL"), default: pingInterval)
+        guard pingInterval >= .milliseconds(100) else { throw ConfigurationError("--ping-interval must be at least 100ms") }
+        handshakeTimeout = resolve(
+            try parseDurationOption(options.handshakeTimeout, name: "handshake-timeout"),
+            try environment.duration("GATEWAY_HANDSHAKE_TIMEOUT"),
+            default: handshakeTimeout
+        )
+        guard handshakeTimeout > .zero else { throw ConfigurationError("--handshake-timeout must be more than zero") }
+        maxFrameBytes = resolve(options.maxFrameBytes, try environment.int("GATEWAY_MAX_FRAME_BYTES"), default: maxFrameBytes)
+        guard maxFrameBytes >= 125 else { throw ConfigurationError("--max-frame-bytes must be at least 125 (a control frame)") }
+        drainTimeout = resolve(try parseDurationOption(options.drainTimeout, name: "drain-timeout"), try environment.duration("GATEWAY_DRAIN_TIMEOUT"), default: drainTimeout)
+        maxBacklog = resolve(options.maxBacklog, try environment.int("GATEWAY_MAX_BACKLOG"), default: maxBacklog)
+        guard maxBacklog >= 0 else { throw ConfigurationError("--max-backlog must be 0 or more") }
+    }
+
+    /// The open-file limit minus a reserve for Redis, listening sockets, logs and plain HTTP requests.
+    static func defaultMaxConnections() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        let files = limit.rlim_cur == rlim_t.max ? 1_048_576 : Int(limit.rlim_cur)
+        return max(16, files - 256)
+    }
+}

@@ -1,0 +1,143 @@
+import Common
+import NIOCore
+import Synchronization
+
+/// The clients of one event loop, grouped by filter, and the publications waiting to reach them.
+///
+/// Concurrency: everything but `mailbox` is confined to `eventLoop` (connections are pinned to their channel's
+/// loop, and every method below runs there). `mailbox` is the only cross-thread entry: the Redis thread appends
+/// and schedules at most one drain at a time, so a burst costs one hop per loop, not one per message or client.
+/// That confinement is what makes the `@unchecked Sendable` sound.
+final class LoopHub: @unchecked Sendable {
+    let eventLoop: any EventLoop
+    let metrics: GatewayMetrics
+    private let mailbox = Mutex<Mailbox>(Mailbox())
+    private var groups: [EventFilter: Group] = [:]
+    private var dirty: [WebSocketConnection] = []
+    private var pingTask: RepeatedTask?
+    /// Publications handled per pass before flushing and yielding to socket I/O, which bounds how much one
+    /// burst queues per client between flushes.
+    private static let passSize = 64
+
+    private struct Mailbox {
+        var publications: [Publication] = []
+        var drainScheduled = false
+    }
+
+    /// Clients with the same filter: the filter is evaluated once per publication for all of them.
+    private final class Group {
+        let filter: EventFilter
+        var connections: [ObjectIdentifier: WebSocketConnection] = [:]
+
+        init(filter: EventFilter) {
+            self.filter = filter
+        }
+    }
+
+    init(eventLoop: any EventLoop, metrics: GatewayMetrics) {
+        self.eventLoop = eventLoop
+        self.metrics = metrics
+    }
+
+    var connectionCount: Int { groups.values.reduce(0) { $0 + $1.connections.count } }
+
+    // MARK: - Any thread
+
+    /// Queues publications for this loop's clients. Safe from any thread; keeps their order.
+    func enqueue(_ publications: [Publication]) {
+        let schedule = mailbox.withLock { mailbox -> Bool in
+            mailbox.publications.append(contentsOf: publications)
+            guard !mailbox.drainScheduled else { return false }
+            mailbox.drainScheduled = true
+            return true
+        }
+        if schedule {
+            eventLoop.execute { self.drain() }
+        }
+    }
+
+    // MARK: - Event loop
+
+    func add(_ connection: WebSocketConnection) {
+        eventLoop.preconditionInEventLoop()
+        let filter = connection.request.filter
+        let group = groups[filter] ?? Group(filter: filter)
+        group.connections[ObjectIdentifier(connection)] = connection
+        groups[filter] = group
+    }
+
+    func remove(_ connection: WebSocketConnection) {
+        let filter = connection.request.filter
+        guard let group = groups[filter] else { return }
+        group.connections[ObjectIdentifier(connection)] = nil
+        if group.connections.isEmpty { groups[filter] = nil }
+    }
+
+    private func drain() {
+        let batch = mailbox.withLock { mailbox -> [Publication] in
+            let count = min(mailbox.publications.count, Self.passSize)
+            let batch = Array(mailbox.publications.prefix(count))
+            mailbox.publications.removeFirst(count)
+            if mailbox.publications.isEmpty { mailbox.drainScheduled = false }
+            return batch
+        }
+        var delivered = 0
+        let now = WallClock.milliseconds()
+        for publication in batch {
+            for group in groups.values where group.filter.matches(publication.attributes) {
+                for connection in group.connections.values where connection.deliver(publication) {
+                    delivered += 1
+                    if !connection.needsFlushQueued {
+                        connection.needsFlushQueued = true
+                        dirty.append(connection)
+                    }
+                }
+            }
+            metrics.fanoutLatency.record(.milliseconds(max(0, now - Int64(publication.id.milliseconds))))
+        }
+        flushDirty()
+        metrics.delivered.increment(by: Int64(delivered))
+        // More waiting: let socket I/O run first, then continue.
+        if batch.count == Self.passSize, mailbox.withLock({ !$0.publications.isEmpty }) {
+            eventLoop.execute { self.drain() }
+        }
+    }
+
+    private func flushDirty() {
+        for connection in dirty {
+            connection.needsFlushQueued = false
+            if connection.needsFlush { connection.flush() }
+        }
+        dirty.removeAll(keepingCapacity: true)
+    }
+
+    /// Starts the shared ping timer of this loop (one timer for all its clients).
+    func startPinging(every interval: Duration) {
+        let amount = TimeAmount.nanoseconds(Int64(interval.components.seconds) * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000)
+        pingTask = eventLoop.scheduleRepeatedTask(initialDelay: amount, delay: amount) { [self] _ in pingAll() }
+    }
+
+    func stopPinging() {
+        pingTask?.cancel()
+        pingTask = nil
+    }
+
+    /// Closes clients that did not answer the previous ping, and pings the others.
+    private func pingAll() {
+        var dead: [WebSocketConnection] = []
+        for group in groups.values {
+            for connection in group.connections.values {
+                if connection.awaitingPong {
+                    dead.append(connection)
+                } else {
+                    connection.sendPing()
+                    connection.flush()
+                }
+            }
+        }
+        for connection in dead {
+            metrics.deadPeerCloses.increment()
+            connection.abort()
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Common
+import DequeModule
+
+/// Keeps the gateway's feed gap-free and in order across subscription drops.
+///
+/// Pub/sub delivers nothing while the subscription is down (Redis restarted, or it closed a slow subscriber at
+/// `client-output-buffer-limit pubsub`). After every re-subscribe the sequencer has the gap read back from the
+/// stream after the last id it delivered, buffering live messages meanwhile, and then hands clients the gap
+/// followed by the buffered messages, each id exactly once and in increasing order.
+struct StreamSequencer: Sendable {
+    enum State: Sendable {
+        /// Not subscribed.
+        case waiting(lastID: StreamID?)
+        /// Subscribed again; reading the gap after `lastID` from the stream.
+        case recovering(lastID: StreamID, buffer: Deque<Publication>, overflowed: Bool)
+        case live(lastID: StreamID?)
+    }
+
+    struct Action: Sendable {
+        var deliver: [Publication] = []
+        /// Read the stream after this id (exclusive) next.
+        var readGap: StreamID?
+
+        static let none = Action()
+    }
+
+    private(set) var state: State = .waiting(lastID: nil)
+    /// Live messages held during recovery; past this they are dropped and read back from the stream instead.
+    let bufferLimit: Int
+
+    init(bufferLimit: Int = 100_000) {
+        self.bufferLimit = bufferLimit
+    }
+
+    var isLive: Bool {
+        if case .live = state { return true }
+        return false
+    }
+
+    var lastID: StreamID? {
+        switch state {
+        case .waiting(let lastID), .live(let lastID): lastID
+        case .recovering(let lastID, _, _): lastID
+        }
+    }
+
+    mutating func subscribed() -> Action {
+        guard case .waiting(let lastID) = state else { return .none }
+        guard let lastID else {
+            // First subscription: nothing was delivered yet, so there is no gap to fill.
+            state = .live(lastID: nil)
+            return .none
+        }
+        state = .recovering(lastID: lastID, buffer: [], overflowed: false)
+        return Action(readGap: lastID)
+    }
+
+    mutating func dropped() {
+        state = .waiting(lastID: lastID)
+    }
+
+    mutating func received(_ publication: Publication) -> Action {
+        switch state {
+        case .waiting:
+            return .none
+        case .live(let lastID):
+            if let lastID, publication.id <= lastID { return .none }
+            state = .live(lastID: publication.id)
+            return Action(deliver: [publication])
+        case .recovering(let lastID, var buffer, var overflowed):
+            state = .waiting(lastID: nil)  // so that `buffer` is uniquely referenced and appends do not copy
+            if buffer.count < bufferLimit {
+                buffer.append(publication)
+            } else {
+                // Everything published is also in the stream: drop the buffer and read further instead.
+                buffer.removeAll()
+                overflowed = true
+            }
+            state = .recovering(lastID: lastID, buffer: buffer, overflowed: overflowed)
+            return .none
+        }
+    }
+
+    /// One page of the gap, read after `lastID`; `through` is the page's last entry id (entries that are not
+    /// events are skipped but still move the cursor); `complete` when the page reached the end of the stream.
+    mutating func gapRead(_ page: [Publication], through: StreamID?, complete: Bool) -> Action {
+        guard case .recovering(var lastID, let buffer, let overflowed) = state else { return .none }
+        var action = Action()
+        for publication in page where publication.id > lastID {
+            action.deliver.append(publication)
+            lastID = publication.id
+        }
+        if let through, through > lastID { lastID = through }
+        if !complete {
+            state = .recovering(lastID: lastID, buffer: buffer, overflowed: overflowed)
+            action.readGap = lastID
+            return action
+        }
+        if overflowed {
+            // Messages were dropped while buffering: read once more (they are in the stream) with a fresh buffer.
+            state = .recovering(lastID: lastID, buffer: [], overflowed: false)
+            action.readGap = lastID
+            return action
+        }
+        for publication in buffer where publication.id > lastID {
+            action.deliver.append(publication)
+            lastID = publication.id
+        }
+        state = .live(lastID: lastID)
+        return action
+    }
+}

@@ -1,0 +1,163 @@
+import Common
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The gateway's feed: one hiredis SUBSCRIBE on the events channel, a second connection for stream reads and
+/// heartbeats, both on one libevent thread, and the ``StreamSequencer`` that fills gaps after drops.
+///
+/// Health is checked end to end: the gateway publishes a heartbeat to a channel of its own every
+/// `heartbeatInterval` and must receive it back through the subscription (PING cannot be used on a subscribed
+/// connection with hiredis 0.14). A subscription that stops delivering is recycled, and `/readyz` fails meanwhile.
+///
+/// Concurrency: `sequencer`, the timers and the heartbeat bookkeeping are touched only on the Redis loop thread
+/// (every callback below runs there); `healthy` is atomic because `/readyz` reads it from elsewhere.
+final class SubscriptionService: Service, @unchecked Sendable {
+    let commands: RedisClient
+    private let loop: RedisEventLoop
+    private var subscriber: RedisSubscriber!
+    private let broadcaster: Broadcaster
+    private let keys: RedisKeys
+    private let metrics: GatewayMetrics
+    private let logger: Logger
+    private let heartbeatInterval: Duration
+    private let heartbeatChannel: [UInt8]
+    private var sequencer = StreamSequencer()
+    private var heartbeatTimer: RedisTimer?
+    private var gapRetryTimer: RedisTimer?
+    private var subscribedAt: ContinuousClock.Instant?
+    private var lastHeartbeat: ContinuousClock.Instant?
+    private let healthy = Atomic<Bool>(false)
+    static let gapPageSize = 1000
+
+    init(configuration: GatewayConfiguration, broadcaster: Broadcaster, metrics: GatewayMetrics, gatewayID: String, logger: Logger) {
+        self.loop = RedisEventLoop(name: "gateway-redis")
+        self.commands = RedisClient(configuration: configuration.redis, logger: logger, loop: loop)
+        self.broadcaster = broadcaster
+        self.keys = configuration.keys
+        self.metrics = metrics
+        self.logger = logger
+        self.heartbeatInterval = configuration.heartbeatInterval
+        let heartbeatChannel = configuration.keys.heartbeat(gatewayID)
+        self.heartbeatChannel = Array(heartbeatChannel.utf8)
+        self.subscriber = RedisSubscriber(
+            configuration: configuration.redis,
+            channels: [configuration.keys.channel, heartbeatChannel],
+            logger: logger,
+            loop: loop,
+            onMessage: { [unowned self] channel, payload in self.received(channel: channel, payload: payload) },
+            onStatus: { [unowned self] status in self.statusChanged(status) }
+        )
+    }
+
+    /// Subscribed, caught up, and the heartbeat came back recently.
+    var isHealthy: Bool { healthy.load(ordering: .relaxed) }
+
+    func run() async throws {
+        loop.start()
+        commands.start()
+        subscriber.start()
+        loop.execute { self.startHeartbeat() }
+        try? await gracefulShutdown()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            loop.execute {
+                self.heartbeatTimer?.free()
+                self.gapRetryTimer?.free()
+                self.heartbeatTimer = nil
+                self.gapRetryTimer = nil
+                continuation.resume()
+            }
+        }
+        await subscriber.shutdown()
+        await commands.shutdown()
+        loop.stop()
+    }
+
+    // MARK: - Redis loop thread
+
+    private func received(channel: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) {
+        if channel.elementsEqual(heartbeatChannel) {
+            lastHeartbeat = .now
+            updateHealth()
+            return
+        }
+        guard let publication = Publication(envelope: Array(payload)) else {
+            metrics.invalidMessages.increment()
+            return
+        }
+        metrics.received.increment()
+        perform(sequencer.received(publication))
+    }
+
+    private func statusChanged(_ status: RedisSubscriber.Status) {
+        switch status {
+        case .subscribed:
+            subscribedAt = .now
+            lastHeartbeat = nil
+            perform(sequencer.subscribed())
+        case .dropped(let error):
+            if sequencer.isLive || sequencer.lastID != nil { metrics.subscriptionReconnects.increment() }
+            logger.warning("Subscription dropped; will fill the gap from the stream after reconnecting", metadata: ["error": .string(error.description)])
+            sequencer.dropped()
+            subscribedAt = nil
+        }
+        updateHealth()
+    }
+
+    private func perform(_ action: StreamSequencer.Action) {
+        broadcaster.publish(action.deliver)
+        if let after = action.readGap { readGap(after: after) }
+        updateHealth()
+    }
+
+    private func readGap(after id: StreamID) {
+        let command = RedisCommand("XRANGE", keys.stream, "(\(id)", "+", "COUNT", String(Self.gapPageSize))
+        commands.connection.send(command) { [self] result in
+            switch result {
+            case .success(let reply):
+                let page = StreamEntry.entries(in: reply).map(Publication.init(entry:))
+                let complete = (reply.array?.count ?? 0) < Self.gapPageSize
+                let action = sequencer.gapRead(page, through: StreamEntry.lastID(in: reply), complete: complete)
+                metrics.gapFillEvents.increment(by: Int64(action.deliver.count))
+                if complete && action.readGap == nil {
+                    logger.info("Subscription caught up from the stream", metadata: ["last_id": .string(sequencer.lastID?.description ?? "none")])
+                }
+                perform(action)
+            case .failure(let error):
+                logger.warning("Gap fill read failed; retrying", metadata: ["error": .string(error.description)])
+                if gapRetryTimer == nil {
+                    gapRetryTimer = loop.makeTimer(repeating: false) { [unowned self] in
+                        if case .recovering(let lastID, _, _) = self.sequencer.state { self.readGap(after: lastID) }
+                    }
+                }
+                gapRetryTimer?.schedule(after: .milliseconds(250))
+            }
+        }
+    }
+
+    private func startHeartbeat() {
+        heartbeatTimer = loop.makeTimer(repeating: true) { [unowned self] in self.heartbeat() }
+        heartbeatTimer?.schedule(after: heartbeatInterval)
+    }
+
+    /// Publishes the next heartbeat and recycles a subscription that stopped delivering them.
+    private func heartbeat() {
+        commands.connection.send(RedisCommand(arguments: ["PUBLISH", String(decoding: heartbeatChannel, as: UTF8.self), "1"])) { _ in }
+        let deadline = heartbeatInterval * 3
+        if let subscribedAt, ContinuousClock.now - (lastHeartbeat ?? subscribedAt) > deadline {
+            logger.warning("Subscription heartbeat missing; re-subscribing")
+            self.subscribedAt = .now
+            subscriber.recycle(reason: "heartbeat not received")
+        }
+        updateHealth()
+    }
+
+    private func updateHealth() {
+        let fresh = lastHeartbeat.map { ContinuousClock.now - $0 <= heartbeatInterval * 3 } ?? false
+        let isHealthy = sequencer.isLive && fresh
+        if healthy.exchange(isHealthy, ordering: .relaxed) != isHealthy {
+            metrics.subscriptionHealthy.set(to: isHealthy ? 1 : 0)
+            logger.info(isHealthy ? "Subscription healthy" : "Subscription unhealthy")
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Common
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// Admits WebSocket clients and wires each accepted one into its loop's hub, then starts its replay.
+struct GatewayStreams: Sendable {
+    let configuration: GatewayConfiguration
+    let admission: WebSocketAdmission
+    let broadcaster: Broadcaster
+    let history: HistoryReader
+    let metrics: GatewayMetrics
+    let logger: Logger
+
+    static let path = "/ws/email/"
+
+    /// Runs in the upgrader; `nil` refuses (the router then answers with the reason).
+    func admit(_ head: HTTPRequestHead) -> StreamRequest? {
+        guard let decision = evaluate(head), case .accept(let request) = decision else { return nil }
+        guard admission.reserveSlot() else { return nil }
+        return request
+    }
+
+    /// The admission decision for a request on the stream path; `nil` for other paths.
+    func evaluate(_ head: HTTPRequestHead) -> WebSocketAdmission.Decision? {
+        let (path, query) = Self.split(head.uri)
+        guard path == Self.path || path == String(Self.path.dropLast()) else { return nil }
+        var fields = HTTPFields()
+        for header in head.headers {
+            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
+        }
+        return admission.evaluate(path: path, query: query, headers: fields, host: head.headers.first(name: "Host"))
+    }
+
+    /// Installs the stream handlers on an upgraded channel. Runs on the channel's loop.
+    func startStream(on channel: any Channel, request: StreamRequest) throws {
+        let writer = RawFrameWriter()
+        let hub = broadcaster.hub(for: channel.eventLoop)
+        let admission = self.admission
+        let metrics = self.metrics
+        let connection = WebSocketConnection(
+            request: request,
+            writer: writer,
+            hub: hub,
+            queueLimit: configuration.maxQueueBytes,
+            drainTimeout: configuration.drainTimeout,
+            logger: logger
+        ) {
+            admission.releaseSlot()
+            metrics.connections.set(to: Double(admission.openConnections))
+        }
+        metrics.connections.set(to: Double(admission.openConnections))
+        // The socket's own write queue is the client's bounded queue: past the high watermark it is a slow consumer.
+        let high = configuration.maxQueueBytes
+        _ = channel.setOption(ChannelOptions.writeBufferWaterMark, value: .init(low: high / 2, high: high))
+        // Clients send only small control frames; a small fixed read buffer keeps idle connections cheap.
+        _ = channel.setOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048))
+        try channel.pipeline.syncOperations.addHandler(writer, position: .first)
+        try channel.pipeline.syncOperations.addHandler(connection)
+        history.start(for: connection, on: channel.eventLoop)
+    }
+
+    /// Closes connections that have not finished their HTTP request in time (slowloris protection).
+    func armHandshakeTimeout(on channel: any Channel, until outcome: EventLoopFuture<GatewayChildChannel.Outcome>) {
+        let seconds = configuration.handshakeTimeout.components
+        let timeout = TimeAmount.nanoseconds(seconds.seconds * 1_000_000_000 + seconds.attoseconds / 1_000_000_000)
+        let task = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+        outcome.whenComplete { _ in task.cancel() }
+    }
+
+    static func split(_ uri: String) -> (path: String, query: String?) {
+        guard let mark = uri.firstIndex(of: "?") else { return (uri, nil) }
+        return (String(uri[..<mark]), String(uri[uri.index(after: mark)...]))
+    }
+}

@@ -1,0 +1,196 @@
+import Common
+import Logging
+import NIOCore
+import NIOWebSocket
+
+/// One client stream. Receives the client's frames (it may only send ping, pong and close), and is handed
+/// publications by its loop's ``LoopHub``.
+///
+/// Confined to its channel's event loop: every method runs there, which is what makes the non-Sendable state safe.
+final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+
+    let request: StreamRequest
+    private(set) var stream: ClientStreamState
+    private let writer: RawFrameWriter
+    private let hub: LoopHub
+    private let drainTimeout: TimeAmount
+    private let logger: Logger
+    private var channel: (any Channel)?
+    /// A ping was sent and no pong came back yet.
+    var awaitingPong = false
+    /// Bytes were written since the last flush; the hub flushes once per pass.
+    var needsFlush = false
+    /// Already on the hub's list of connections to flush at the end of this pass.
+    var needsFlushQueued = false
+    private(set) var isClosing = false
+    /// Runs once when the channel is gone (frees the connection slot).
+    private var onClose: (() -> Void)?
+
+    init(request: StreamRequest, writer: RawFrameWriter, hub: LoopHub, queueLimit: Int, drainTimeout: Duration, logger: Logger, onClose: @escaping () -> Void) {
+        self.request = request
+        self.stream = ClientStreamState(replaying: request.start != .live, queueLimit: queueLimit)
+        self.writer = writer
+        self.hub = hub
+        self.drainTimeout = .nanoseconds(Int64(drainTimeout.components.seconds) * 1_000_000_000 + drainTimeout.components.attoseconds / 1_000_000_000)
+        self.logger = logger
+        self.onClose = onClose
+    }
+
+    var isLive: Bool { stream.isLive }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        channel = context.channel
+        writer.onWritabilityChange = { [unowned self] writable in
+            if !writable { self.close(code: CloseCode.slowConsumer, reason: "slow consumer: reconnect with since=") }
+        }
+        hub.add(self)
+    }
+
+    // MARK: - Outbound
+
+    /// A live publication that matches this client's filter. Returns whether bytes were queued.
+    func deliver(_ publication: Publication) -> Bool {
+        switch stream.receive(publication) {
+        case .none:
+            return false
+        case .send:
+            writer.write(publication.frame)
+            needsFlush = true
+            return true
+        case .overflow:
+            close(code: CloseCode.slowConsumer, reason: "slow consumer: reconnect with since=")
+            return false
+        }
+    }
+
+    /// A history frame, written ahead of the live ones.
+    func sendReplayed(_ publication: Publication) {
+        stream.replayed(through: publication.id)
+        writer.write(publication.frame)
+    }
+
+    /// History up to `id` was read without a match for this client.
+    func skipReplayed(through id: StreamID) {
+        stream.replayed(through: id)
+    }
+
+    /// Sends what history did not cover and switches to live; announces it with a `live` control message.
+    func finishReplay() {
+        guard !isClosing else { return }
+        for publication in stream.finishReplay() {
+            writer.write(publication.frame)
+        }
+        sendLiveNotice()
+    }
+
+    func sendLiveNotice() {
+        sendControl(#"{"control":"live","last_id":\#(lastIDJSON)}"#)
+        flush()
+    }
+
+    func sendControl(_ json: String) {
+        writer.write(WebSocketFrameBytes.text(Array(json.utf8)))
+        needsFlush = true
+    }
+
+    /// Writes and flushes; `promise` completes when the bytes left the process (replay paces itself on it).
+    func flush(promise: EventLoopPromise<Void>? = nil) {
+        needsFlush = false
+        if let promise {
+            writer.write(ByteBuffer(), promise: promise)
+        }
+        writer.flush()
+    }
+
+    func sendPing() {
+        awaitingPong = true
+        writer.write(WebSocketFrameBytes.ping())
+        needsFlush = true
+    }
+
+    private var lastIDJSON: String {
+        switch stream.state {
+        case .live(let lastSent): lastSent.map { "\"\($0)\"" } ?? "null"
+        default: "null"
+        }
+    }
+
+    // MARK: - Closing
+
+    /// Sends a close frame after what is queued and stops delivering; drops the connection if the client does not
+    /// answer within the drain timeout.
+    func close(code: UInt16, reason: String) {
+        guard !isClosing, let channel else { return }
+        isClosing = true
+        stream.close()
+        hub.remove(self)
+        if code == CloseCode.slowConsumer { hub.metrics.slowConsumerCloses.increment() }
+        logger.debug("Closing WebSocket", metadata: ["code": .stringConvertible(code), "reason": .string(reason)])
+        writer.write(WebSocketFrameBytes.close(code: code, reason: reason))
+        writer.flush()
+        channel.eventLoop.assumeIsolated().scheduleTask(in: drainTimeout) {
+            channel.close(promise: nil)
+        }
+    }
+
+    /// Drops the connection at once, without a close handshake (dead peers).
+    func abort() {
+        isClosing = true
+        stream.close()
+        hub.remove(self)
+        channel?.close(promise: nil)
+    }
+
+    // MARK: - Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .ping:
+            writer.write(WebSocketFrameBytes.pong(frame.unmaskedData.readableBytesView))
+            writer.flush()
+        case .pong:
+            awaitingPong = false
+        case .connectionClose:
+            if isClosing {
+                // The client answered our close: done.
+                context.close(promise: nil)
+            } else {
+                isClosing = true
+                stream.close()
+                hub.remove(self)
+                var payload = frame.unmaskedData
+                let code = payload.readInteger(as: UInt16.self) ?? CloseCode.normal
+                writer.write(WebSocketFrameBytes.close(code: code == 1005 ? CloseCode.normal : code, reason: ""))
+                writer.flush()
+                context.close(promise: nil)
+            }
+        default:
+            close(code: CloseCode.unsupportedData, reason: "clients may only send ping, pong and close")
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            close(code: CloseCode.goingAway, reason: "server shutting down: reconnect with since=")
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        isClosing = true
+        stream.close()
+        hub.remove(self)
+        writer.onWritabilityChange = nil
+        onClose?()
+        onClose = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("WebSocket error", metadata: ["error": .string("\(error)")])
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,57 @@
+import NIOCore
+
+/// Server-to-client WebSocket frames encoded once into bytes (RFC 6455 §5.2: FIN, opcode, unmasked length),
+/// so that one envelope becomes one buffer written to every matching client without copies.
+enum WebSocketFrameBytes {
+    static func text(_ payload: some Collection<UInt8>) -> ByteBuffer {
+        frame(opcode: 0x1, payload: payload)
+    }
+
+    static func ping() -> ByteBuffer {
+        frame(opcode: 0x9, payload: [])
+    }
+
+    static func pong(_ payload: some Collection<UInt8>) -> ByteBuffer {
+        frame(opcode: 0xA, payload: payload)
+    }
+
+    /// A close frame; the reason is cut to fit the 125-byte control-frame limit.
+    static func close(code: UInt16, reason: String) -> ByteBuffer {
+        var payload: [UInt8] = [UInt8(code >> 8), UInt8(code & 0xFF)]
+        payload.append(contentsOf: Array(reason.utf8.prefix(123)))
+        return frame(opcode: 0x8, payload: payload)
+    }
+
+    private static func frame(opcode: UInt8, payload: some Collection<UInt8>) -> ByteBuffer {
+        let count = payload.count
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(count + 10)
+        buffer.writeInteger(0x80 | opcode)
+        if count < 126 {
+            buffer.writeInteger(UInt8(count))
+        } else if count <= 0xFFFF {
+            buffer.writeInteger(UInt8(126))
+            buffer.writeInteger(UInt16(count))
+        } else {
+            buffer.writeInteger(UInt8(127))
+            buffer.writeInteger(UInt64(count))
+        }
+        buffer.writeBytes(payload)
+        return buffer
+    }
+}
+
+/// Close codes the gateway sends.
+enum CloseCode {
+    static let normal: UInt16 = 1000
+    /// The gateway is shutting down: reconnect (to another gateway) with `since=`.
+    static let goingAway: UInt16 = 1001
+    /// The client sent a data frame; clients only send ping, pong and close.
+    static let unsupportedData: UInt16 = 1003
+    /// The client missed a pong, or sent a protocol violation.
+    static let policyViolation: UInt16 = 1008
+    /// History could not be read (Redis unavailable): reconnect with `since=` later.
+    static let internalError: UInt16 = 1011
+    /// The client's queue passed `--max-queue-bytes`: reconnect with `since=`, nothing is lost.
+    static let slowConsumer: UInt16 = 4008
+}

@@ -1,0 +1,76 @@
+import Common
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Simulation
+import TestSupport
+import Testing
+
+@testable import hook_ingest
+
+/// Runs hook-ingest in process against a real Redis, on an ephemeral port.
+struct IngestHarness {
+    static let url = "https://hooks.example.com/mandrill/events"
+    static let key = "primary-key"
+    static let path = "/mandrill/events"
+
+    let redis: RedisServer
+    var registrations: [WebhookRegistration]
+    var configure: (inout IngestConfiguration) -> Void = { _ in }
+    var logs = LogCollector()
+
+    init(redis: RedisServer, registrations: [WebhookRegistration]? = nil) throws {
+        self.redis = redis
+        self.registrations = try registrations ?? [WebhookRegistration(url: Self.url, keys: ["rotated-in-key", Self.key])]
+    }
+
+    func run(_ test: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        var configuration = IngestConfiguration()
+        configuration.port = 0
+        configuration.redis = try RedisConfiguration(url: redis.url)
+        configuration.redis.commandTimeout = .seconds(2)
+        configuration.registrations = registrations
+        configure(&configuration)
+        let app = buildApplication(configuration, logger: logs.logger(label: "hook-ingest", level: .debug))
+        try await app.test(.live, test)
+    }
+}
+
+extension TestClientProtocol {
+    /// POSTs a batch the way Mandrill does.
+    func post(_ batch: SignedBatch, path: String = IngestHarness.path, extraHeaders: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = extraHeaders
+        for (name, value) in batch.headers { headers[HTTPField.Name(name)!] = value }
+        return try await execute(uri: path, method: .post, headers: headers, body: ByteBuffer(bytes: batch.body))
+    }
+
+    func post(events: [SimJSON], url: String = IngestHarness.url, key: String = IngestHarness.key, path: String = IngestHarness.path) async throws -> TestResponse {
+        try await post(SignedBatch(events: events, signedURL: url, key: key), path: path)
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    /// The counts of a 200 answer.
+    var counts: (received: Int, stored: Int, duplicates: Int)? {
+        func value(_ key: String) -> Int? {
+            guard let range = text.range(of: "\"\(key)\":") else { return nil }
+            return Int(text[range.upperBound...].prefix { $0.isNumber })
+        }
+        guard let received = value("received"), let stored = value("stored"), let duplicates = value("duplicates") else { return nil }
+        return (received, stored, duplicates)
+    }
+}
+
+extension RedisClient {
+    func streamLength(_ keys: RedisKeys = RedisKeys()) async throws -> Int {
+        try await send("XLEN", keys.stream).int ?? -1
+    }
+
+    func streamEntries(_ keys: RedisKeys = RedisKeys()) async throws -> [StreamEntry] {
+        StreamEntry.entries(in: try await send("XRANGE", keys.stream, "-", "+"))
+    }
+}

@@ -1,0 +1,193 @@
+import Common
+import Foundation
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Simulation
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import hook_ingest
+
+@Suite("hook-ingest: storing each distinct event once")
+struct StorageTests {
+    @Test("each event is stored as sent, marked seen, and published as the same envelope the stream rebuilds")
+    func storedAsSent() async throws {
+        let redis = try await RedisServer()
+        let checker = redis.client()
+        let published = Mutex<[[UInt8]]>([])
+        let subscribed = Mutex(false)
+        let subscriber = RedisSubscriber(
+            configuration: try RedisConfiguration(url: redis.url),
+            channels: ["mandrill:events"],
+            logger: Logger(label: "test"),
+            onMessage: { _, payload in published.withLock { $0.append(Array(payload)) } },
+            onStatus: { if case .subscribed = $0 { subscribed.withLock { $0 = true } } }
+        )
+        subscriber.start()
+        try await waitUntil("the test subscription") { subscribed.withLock { $0 } }
+        var factory = EventFactory(seed: 5)
+        let events = factory.batch(size: 13)
+        try await IngestHarness(redis: redis).run { client in
+            let response = try await client.post(events: events)
+            #expect(response.status == .ok)
+        }
+        let entries = try await checker.streamEntries()
+        #expect(entries.map { String(decoding: $0.event, as: UTF8.self) } == events.map(\.encoded))
+        try await waitUntil("13 published envelopes") { published.withLock { $0.count } == 13 }
+        #expect(published.withLock { $0 } == entries.map(\.envelope))
+        let seen = try await checker.send("KEYS", "mandrill:seen:*").array ?? []
+        #expect(seen.count == 13)
+        let ttl = try await checker.send("TTL", try #require(seen.first?.string)).int ?? 0
+        #expect(ttl > 6 * 86400 && ttl <= 7 * 86400)
+        await subscriber.shutdown()
+        await checker.shutdown()
+    }
+
+    @Test("a retried batch stores nothing new; an overlapping one stores only its new half")
+    func retriesAndOverlaps() async throws {
+        let redis = try await RedisServer()
+        let checker = redis.client()
+        var factory = EventFactory(seed: 21)
+        let first = factory.batch(size: 20)
+        let second = Array(first.suffix(10)) + factory.batch(size: 10)
+        let repeated = factory.batch(size: 1)
+        try await IngestHarness(redis: redis).run { client in
+            let fresh = try await client.post(events: first).counts
+            let retried = try await client.post(events: first).counts
+            let overlapping = try await client.post(events: second).counts
+            // A batch that repeats an event inside itself stores it once.
+            let repeating = try await client.post(events: repeated + repeated).counts
+            #expect(fresh! == (20, 20, 0))
+            #expect(retried! == (20, 0, 20))
+            #expect(overlapping! == (20, 10, 10))
+            #expect(repeating! == (2, 1, 1))
+        }
+        #expect(try await checker.streamLength() == 31)
+        await checker.shutdown()
+    }
+
+    @Test("seven events of one message are all stored, and the message record keeps the newest msg and the timeline")
+    func messageLifecycle() async throws {
+        let redis = try await RedisServer()
+        var factory = EventFactory(seed: 8)
+        let lifecycle = factory.messageLifecycle()
+        try await IngestHarness(redis: redis).run { client in
+            // Out of order, as retried batches arrive: the snapshot must still be the newest by event time.
+            #expect(try await client.post(events: Array(lifecycle.events.reversed())).counts?.stored == 7)
+            let response = try await client.execute(uri: "/api/messages/\(lifecycle.id)", method: .get)
+            #expect(response.status == .ok)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+            let timeline = try #require(object["events"] as? [[String: Any]])
+            #expect(timeline.count == 7)
+            #expect(timeline.compactMap { $0["type"] as? String }.sorted() == ["click", "click", "click", "delivered", "open", "open", "send"])
+            let newestTS = lifecycle.events.compactMap { event -> Int? in
+                guard case .object(let members) = event, case .int(let ts)? = members.first(where: { $0.0 == "ts" })?.1 else { return nil }
+                return ts
+            }.max()
+            #expect(object["msg_ts"] as? Int == newestTS)
+            #expect((object["msg"] as? [String: Any])?["_id"] as? String == lifecycle.id)
+            try await client.execute(uri: "/api/messages/no-such-message", method: .get) { #expect($0.status == .notFound) }
+        }
+    }
+
+    @Test("a 1000-event batch (about 1.4 MB) is stored whole")
+    func thousandEvents() async throws {
+        let redis = try await RedisServer()
+        let checker = redis.client()
+        var factory = EventFactory(seed: 1000)
+        let batch = SignedBatch(events: factory.batch(size: 1000, types: EventFactory.messageTypes), signedURL: IngestHarness.url, key: IngestHarness.key)
+        #expect(batch.body.count > 1_000_000)
+        try await IngestHarness(redis: redis).run { client in
+            let counts = try await client.post(batch).counts
+            #expect(counts! == (1000, 1000, 0))
+        }
+        #expect(try await checker.streamLength() == 1000)
+        await checker.shutdown()
+    }
+
+    @Test("inbound mail with a 3 MiB attachment (a body past common framework limits) is stored whole")
+    func largeInbound() async throws {
+        let redis = try await RedisServer()
+        let checker = redis.client()
+        var factory = EventFactory(seed: 3)
+        factory.inboundAttachmentBytes = 3 << 20
+        let event = factory.event(type: "inbound")
+        let batch = SignedBatch(events: [event], signedURL: IngestHarness.url, key: IngestHarness.key)
+        #expect(batch.body.count > 4 << 20)
+        try await IngestHarness(redis: redis).run { client in
+            let counts = try await client.post(batch).counts
+            #expect(counts! == (1, 1, 0))
+        }
+        let stored = try #require(try await checker.streamEntries().first)
+        #expect(stored.event == Array(event.encoded.utf8))
+        await checker.shutdown()
+    }
+
+    @Test("Redis down: 503 with Retry-After and nothing half-stored; after a restart the same batch is stored exactly once")
+    func redisOutage() async throws {
+        let redis = try await RedisServer()
+        var harness = try IngestHarness(redis: redis)
+        harness.configure = { $0.redis.commandTimeout = .milliseconds(400) }
+        var factory = EventFactory(seed: 77)
+        let before = factory.batch(size: 5)
+        let during = factory.batch(size: 50)
+        try await harness.run { client in
+            #expect(try await client.post(events: before).status == .ok)
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+            await redis.kill()
+            let refused = try await client.post(events: during)
+            #expect(refused.status == .serviceUnavailable)
+            #expect(refused.headers[.retryAfter] != nil)
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .serviceUnavailable) }
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await redis.start()
+            try await waitUntil("hook-ingest to reach Redis again") {
+                try await client.execute(uri: "/readyz", method: .get).status == .ok
+            }
+            // Mandrill retries the whole batch: it is stored once, and a second retry stores nothing.
+            let stored = try await client.post(events: during).counts
+            let again = try await client.post(events: during).counts
+            #expect(stored! == (50, 50, 0))
+            #expect(again! == (50, 0, 50))
+        }
+        let checker = redis.client()
+        // The restarted Redis kept no data (no persistence in tests): exactly the retried batch is there.
+        #expect(try await checker.streamLength() == 50)
+        await checker.shutdown()
+        #expect(harness.logs.text.contains("answering 503"))
+    }
+
+    @Test("Redis killed while batches are written: after restart each batch is there whole or not at all, and every 200 was kept")
+    func atomicUnderKill() async throws {
+        // AOF with fsync on every write: what a killed Redis acknowledged survives its restart.
+        let redis = try await RedisServer(arguments: ["--appendonly", "yes", "--appendfsync", "always"])
+        var harness = try IngestHarness(redis: redis)
+        harness.configure = { $0.redis.commandTimeout = .milliseconds(400) }
+        var factory = EventFactory(seed: 99)
+        let batches = (0..<30).map { _ in factory.batch(size: 200, types: EventFactory.messageTypes) }
+        let acknowledged = Locked(0)
+        try await harness.run { client in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for batch in batches {
+                        if try await client.post(events: batch).status == .ok { acknowledged.withLock { $0 += 1 } }
+                    }
+                }
+                group.addTask {
+                    try await waitUntil("a few batches to be stored") { acknowledged.value >= 3 }
+                    await redis.kill()
+                }
+                try await group.waitForAll()
+            }
+        }
+        try await redis.start()
+        let checker = redis.client()
+        let length = try await checker.streamLength()
+        #expect(length % 200 == 0, "a batch was stored half-way: \(length) events")
+        #expect(length >= acknowledged.value * 200, "an acknowledged batch was lost")
+        #expect(acknowledged.value < batches.count)
+        await checker.shutdown()
+    }
+}
