@@ -145,6 +145,7 @@ let package = Package(
             dependencies: [
                 "ws-gateway",
                 "Common",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 "NetClients",
                 "Simulation",
                 "TestSupport",

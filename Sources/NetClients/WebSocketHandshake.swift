@@ -103,11 +103,12 @@ final class WebSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
         }
         let leftover = buffer
         buffer = nil
-        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         promise.succeed(.upgraded)
+        // Frames that came in the same read as the 101 go to the frame decoder before this handler leaves.
         if let leftover, leftover.readableBytes > 0 {
             context.fireChannelRead(NIOAny(leftover))
         }
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

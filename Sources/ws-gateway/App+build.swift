@@ -21,7 +21,12 @@ func buildApplication(
         configuration: configuration,
         admission: WebSocketAdmission(configuration: configuration),
         broadcaster: broadcaster,
-        history: HistoryReader(redis: subscription.commands.connection, keys: configuration.keys, metrics: metrics),
+        history: HistoryReader(
+            redis: subscription.commands.connection,
+            keys: configuration.keys,
+            metrics: metrics,
+            pacingBytes: max(16 * 1024, configuration.maxQueueBytes / 4)
+        ),
         metrics: metrics,
         logger: logger
     )

@@ -37,6 +37,12 @@ package final class RedisClient: Service, Sendable {
 
     package var isConnected: Bool { connection.isConnected }
 
+    /// An owner that forgot to shut down must not leave a loop thread and a reconnecting connection behind.
+    deinit {
+        connection.closeEventually()
+        if ownsLoop { connection.loop.stopEventually() }
+    }
+
     package func send(_ command: RedisCommand) async throws(RedisError) -> RedisValue {
         try await connection.send(command)
     }

@@ -9,8 +9,7 @@ import Synchronization
 /// Concurrency: every stored property except `connected` is touched only on `loop`'s thread (the
 /// ``RedisEventLoop`` invariant); public entry points hop there with `loop.execute`. That confinement is what
 /// makes the `@unchecked Sendable` sound. hiredis calls back on the loop thread with `self` recovered from
-/// `redisAsyncContext.data`, which holds an unretained reference: the owner keeps the connection alive until
-/// ``close()`` has released the context.
+/// `redisAsyncContext.data`, which holds a retained reference for as long as the context exists.
 package final class RedisConnection: @unchecked Sendable {
     package enum Event: Sendable {
         case connected
@@ -30,6 +29,9 @@ package final class RedisConnection: @unchecked Sendable {
     private var reconnectTimer: RedisTimer?
     private var sweepTimer: RedisTimer?
     private let connected = Atomic<Bool>(false)
+    /// The +1 reference `redisAsyncContext.data` holds while a context exists, so that a callback can never reach
+    /// a deallocated connection, even when the owner dropped the connection without closing it.
+    private var contextReference: Unmanaged<RedisConnection>?
     /// Called on the loop thread once the connection is usable, before queued commands are sent (e.g. SUBSCRIBE).
     private let onReady: (RedisConnection) -> Void
     /// Called on the loop thread when the connection comes up or goes down.
@@ -70,6 +72,12 @@ package final class RedisConnection: @unchecked Sendable {
             }
             if !accepted { continuation.resume() }
         }
+    }
+
+    /// Closes the connection without waiting (for owners being deinitialized). The queued job keeps the connection
+    /// alive until its timers and context are released on the loop thread.
+    package func closeEventually() {
+        loop.execute { self.perform(self.machine.close()) }
     }
 
     /// Sends a command; `completion` runs on the loop thread exactly once. Safe from any thread.
@@ -188,7 +196,9 @@ package final class RedisConnection: @unchecked Sendable {
             connectFailed(message: message)
             return
         }
-        context.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+        let reference = Unmanaged.passRetained(self)
+        contextReference = reference
+        context.pointee.data = reference.toOpaque()
         redisLibeventAttach(context, loop.base)
         redisAsyncSetConnectCallback(context, connectCallback)
         redisAsyncSetDisconnectCallback(context, disconnectCallback)
@@ -211,6 +221,7 @@ package final class RedisConnection: @unchecked Sendable {
             let message = context.flatMap(Self.errorText) ?? "connect failed"
             // hiredis frees the context after this callback returns.
             context = nil
+            releaseContextReference()
             connectFailed(message: message)
         }
     }
@@ -262,6 +273,7 @@ package final class RedisConnection: @unchecked Sendable {
     fileprivate func disconnectFinished(status: Int32) {
         let message = status == REDIS_OK ? "closed" : (context.flatMap(Self.errorText) ?? "connection lost")
         context = nil
+        releaseContextReference()
         connected.store(false, ordering: .relaxed)
         inFlight.removeAll()
         let action = machine.disconnected()
@@ -279,7 +291,13 @@ package final class RedisConnection: @unchecked Sendable {
         // Runs every pending reply callback with a NULL reply, and the disconnect callback if it was connected;
         // the state machine has already left `.connected`, so that callback changes nothing.
         redisAsyncFree(context)
+        releaseContextReference()
         inFlight.removeAll()
+    }
+
+    private func releaseContextReference() {
+        contextReference?.release()
+        contextReference = nil
     }
 
     private func scheduleReconnect(after delay: Duration) {
@@ -366,16 +384,21 @@ private func replyCallback(
         pending.complete(.failure(.connectionLost("connection closed before the reply")))
     }
     if let data = context?.pointee.data {
-        Unmanaged<RedisConnection>.fromOpaque(data).takeUnretainedValue().replyArrived()
+        let connection = Unmanaged<RedisConnection>.fromOpaque(data).takeUnretainedValue()
+        withExtendedLifetime(connection) { connection.replyArrived() }
     }
 }
 
+// The callbacks hold a strong local reference, so the connection outlives the call even when the call releases
+// the context's reference.
 private func connectCallback(_ context: UnsafePointer<redisAsyncContext>?, _ status: Int32) {
     guard let data = context?.pointee.data else { return }
-    Unmanaged<RedisConnection>.fromOpaque(data).takeUnretainedValue().connectFinished(status: status)
+    let connection = Unmanaged<RedisConnection>.fromOpaque(data).takeUnretainedValue()
+    withExtendedLifetime(connection) { connection.connectFinished(status: status) }
 }
 
 private func disconnectCallback(_ context: UnsafePointer<redisAsyncContext>?, _ status: Int32) {
     guard let data = context?.pointee.data else { return }
-    Unmanaged<RedisConnection>.fromOpaque(data).takeUnretainedValue().disconnectFinished(status: status)
+    let connection = Unmanaged<RedisConnection>.fromOpaque(data).takeUnretainedValue()
+    withExtendedLifetime(connection) { connection.disconnectFinished(status: status) }
 }

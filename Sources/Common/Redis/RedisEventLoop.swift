@@ -83,6 +83,18 @@ package final class RedisEventLoop: @unchecked Sendable {
 
     /// Stops the loop after the jobs already queued and waits for its thread to end.
     package func stop() {
+        if requestStop(), !isCurrentThread {
+            pthread_join(thread, nil)
+        }
+    }
+
+    /// Stops the loop after the jobs already queued, without waiting; the thread ends on its own.
+    package func stopEventually() {
+        if requestStop() { pthread_detach(thread) }
+    }
+
+    /// Queues the loop break; returns whether the loop was running.
+    private func requestStop() -> Bool {
         let wasRunning = queue.withLock { queue -> Bool in
             guard case .running = queue.state else {
                 if case .notStarted = queue.state { queue.state = .stopped }
@@ -92,11 +104,8 @@ package final class RedisEventLoop: @unchecked Sendable {
             queue.state = .stopping
             return true
         }
-        guard wasRunning else { return }
-        event_active(wakeEvent, Int32(EV_READ), 0)
-        if !isCurrentThread {
-            pthread_join(thread, nil)
-        }
+        if wasRunning { event_active(wakeEvent, Int32(EV_READ), 0) }
+        return wasRunning
     }
 
     /// Runs `job` on the loop thread, after the jobs queued before it. Safe from any thread.

@@ -4,10 +4,7 @@ import ServiceLifecycle
 
 /// A long-lived SUBSCRIBE on its own connection. Messages are handed to `onMessage` on the loop thread as raw
 /// bytes that are valid only during the call: the handler copies what it keeps and hands it on to other threads.
-///
-/// Concurrency: `confirmed` is touched only on the loop thread (see ``RedisEventLoop``), and hiredis reaches
-/// `self` through an unretained pointer that stays valid because the connection is closed before release.
-package final class RedisSubscriber: Service, @unchecked Sendable {
+package final class RedisSubscriber: Service, Sendable {
     package enum Status: Sendable {
         /// Every channel is subscribed; messages flow from here on.
         case subscribed
@@ -17,12 +14,8 @@ package final class RedisSubscriber: Service, @unchecked Sendable {
 
     package typealias MessageHandler = (_ channel: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> Void
 
-    private var connection: RedisConnection!
-    private let channels: [String]
+    private let connection: RedisConnection
     private let ownsLoop: Bool
-    private let onMessage: MessageHandler
-    private let onStatus: (Status) -> Void
-    private var confirmed = 0
 
     package init(
         configuration: RedisConfiguration,
@@ -32,22 +25,15 @@ package final class RedisSubscriber: Service, @unchecked Sendable {
         onMessage: @escaping MessageHandler,
         onStatus: @escaping (Status) -> Void
     ) {
-        self.channels = channels
         self.ownsLoop = loop == nil
-        self.onMessage = onMessage
-        self.onStatus = onStatus
-        self.connection = nil
+        // The connection keeps the handler alive (through these closures) for as long as hiredis may call it.
+        let handler = SubscriptionHandler(channels: channels, logger: logger, onMessage: onMessage, onStatus: onStatus)
         self.connection = RedisConnection(
             configuration: configuration,
             loop: loop ?? RedisEventLoop(name: "redis-sub"),
             logger: logger,
-            onReady: { [unowned self] connection in self.subscribe(on: connection) },
-            onEvent: { [unowned self] event in
-                if case .disconnected(let error) = event {
-                    self.confirmed = 0
-                    self.onStatus(.dropped(error))
-                }
-            }
+            onReady: { connection in handler.subscribe(on: connection) },
+            onEvent: { event in handler.connectionChanged(event) }
         )
     }
 
@@ -69,24 +55,53 @@ package final class RedisSubscriber: Service, @unchecked Sendable {
 
     package var isConnected: Bool { connection.isConnected }
 
+    /// An owner that forgot to shut down must not leave a loop thread and a reconnecting connection behind.
+    deinit {
+        connection.closeEventually()
+        if ownsLoop { connection.loop.stopEventually() }
+    }
+
     /// Drops and re-establishes the subscription (for example when a heartbeat stopped arriving). Any thread.
     package func recycle(reason: String) {
         connection.recycle(reason: reason)
     }
+}
 
-    private func subscribe(on connection: RedisConnection) {
+/// Receives hiredis' subscription callbacks. Touched only on the loop thread (see ``RedisEventLoop``), which makes
+/// the `@unchecked Sendable` sound; hiredis reaches it through an unretained pointer, valid because the connection
+/// that calls it also retains it.
+private final class SubscriptionHandler: @unchecked Sendable {
+    let channels: [String]
+    let logger: Logger
+    let onMessage: RedisSubscriber.MessageHandler
+    let onStatus: (RedisSubscriber.Status) -> Void
+    private var confirmed = 0
+
+    init(channels: [String], logger: Logger, onMessage: @escaping RedisSubscriber.MessageHandler, onStatus: @escaping (RedisSubscriber.Status) -> Void) {
+        self.channels = channels
+        self.logger = logger
+        self.onMessage = onMessage
+        self.onStatus = onStatus
+    }
+
+    func subscribe(on connection: RedisConnection) {
         confirmed = 0
         let sent = connection.sendPersistent(
             RedisCommand(arguments: ["SUBSCRIBE"] + channels),
             callback: subscriptionCallback,
             privdata: Unmanaged.passUnretained(self).toOpaque()
         )
-        if !sent {
-            connection.recycle(reason: "SUBSCRIBE could not be sent")
+        if !sent { connection.recycle(reason: "SUBSCRIBE could not be sent") }
+    }
+
+    func connectionChanged(_ event: RedisConnection.Event) {
+        if case .disconnected(let error) = event {
+            confirmed = 0
+            onStatus(.dropped(error))
         }
     }
 
-    fileprivate func received(_ reply: UnsafePointer<redisReply>) {
+    func received(_ reply: UnsafePointer<redisReply>) {
         let reply = reply.pointee
         guard reply.type == REDIS_REPLY_ARRAY, reply.elements >= 3, let kind = reply.element[0]?.pointee else { return }
         let kindBytes = UnsafeRawBufferPointer(start: kind.str, count: kind.len)
@@ -98,7 +113,7 @@ package final class RedisSubscriber: Service, @unchecked Sendable {
         } else if kindBytes.elementsEqual("subscribe".utf8) {
             confirmed += 1
             if confirmed == channels.count {
-                connection.logger.info("Redis subscription active", metadata: ["channels": .string(channels.joined(separator: ","))])
+                logger.info("Redis subscription active", metadata: ["channels": .string(channels.joined(separator: ","))])
                 onStatus(.subscribed)
             }
         }
@@ -112,6 +127,6 @@ private func subscriptionCallback(
 ) {
     // A NULL reply means the connection is going away; the disconnect is reported through the connection's events.
     guard let reply, let privdata else { return }
-    Unmanaged<RedisSubscriber>.fromOpaque(privdata).takeUnretainedValue()
+    Unmanaged<SubscriptionHandler>.fromOpaque(privdata).takeUnretainedValue()
         .received(UnsafePointer(reply.assumingMemoryBound(to: redisReply.self)))
 }

@@ -23,36 +23,14 @@ struct GatewayController: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer()))
             )
         }
-        // Reached only when the upgrade was refused (or was not an upgrade): say why.
-        router.get(RouterPath(GatewayStreams.path)) { request, _ in refusal(for: request) }
-    }
-
-    func refusal(for request: Request) -> Response {
-        let decision = streams.admission.evaluate(path: request.uri.path, query: request.uri.query, headers: request.headers, host: request.head.authority)
-        let (status, reason): (HTTPResponse.Status, String)
-        switch decision {
-        case .refuse(let refusedStatus, let refusedReason):
-            (status, reason) = (refusedStatus, refusedReason)
-        case .accept:
-            if request.headers[.upgrade]?.lowercased() != "websocket" {
-                (status, reason) = (.upgradeRequired, "this endpoint speaks WebSocket only")
-            } else if streams.admission.openConnections >= streams.admission.maxConnections {
-                (status, reason) = (.serviceUnavailable, "gateway at capacity: try another instance or later")
-            } else {
-                (status, reason) = (.badRequest, "invalid WebSocket handshake")
-            }
+        // Upgrade requests never reach the router (see GatewayChildChannel); a plain GET is a browser opening the URL.
+        router.get(RouterPath(GatewayStreams.path)) { _, _ in
+            Response(
+                status: .upgradeRequired,
+                headers: [.contentType: "application/json", .upgrade: "websocket", .connection: "Upgrade"],
+                body: .init(byteBuffer: GatewayStreams.errorBody("this endpoint speaks WebSocket only: connect with a WebSocket client"))
+            )
         }
-        metrics.rejected(reason: String(status.code))
-        var body = Array("{\"error\":".utf8)
-        JSONString.append(reason, to: &body)
-        body.append(UInt8(ascii: "}"))
-        var headers: HTTPFields = [.contentType: "application/json"]
-        if status == .upgradeRequired {
-            headers[.upgrade] = "websocket"
-            headers[.connection] = "Upgrade"
-        }
-        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 

@@ -10,6 +10,8 @@ struct HistoryReader: Sendable {
     let redis: RedisConnection
     let keys: RedisKeys
     let metrics: GatewayMetrics
+    /// How many bytes of history are written before waiting for the socket to take them.
+    let pacingBytes: Int
     static let pageSize = 500
     /// Entries a backlog request examines at most, so that a filter matching nothing cannot walk the whole stream.
     static let backlogScanBudget = 100_000
@@ -36,7 +38,7 @@ struct HistoryReader: Sendable {
                 switch result {
                 case .success(let reply):
                     let info = StreamInfo(reply)
-                    if let deleted = info.maxDeletedID, deleted > since {
+                    if info.mayHaveLost(after: since) {
                         let oldest = info.firstID.map { "\"\($0)\"" } ?? "null"
                         connection.sendControl(#"{"control":"history_trimmed","requested_since":"\#(since)","oldest_available":\#(oldest)}"#)
                     }
@@ -57,24 +59,19 @@ struct HistoryReader: Sendable {
                 let connection = box.value
                 guard !connection.isClosing else { return }
                 guard case .success(let reply) = result else { return fail(connection) }
-                let entries = StreamEntry.entries(in: reply)
-                let rawCount = reply.array?.count ?? 0
-                for entry in entries {
-                    if connection.request.filter.matches(entry.attributes) {
-                        connection.sendReplayed(Publication(entry: entry))
-                        metrics.replayed.increment()
+                let matching = StreamEntry.entries(in: reply).filter { connection.request.filter.matches($0.attributes) }.map(Publication.init(entry:))
+                let last = StreamEntry.lastID(in: reply)
+                let complete = (reply.array?.count ?? 0) < Self.pageSize
+                metrics.replayed.increment(by: Int64(matching.count))
+                connection.sendReplayed(matching[...], pacingBytes: pacingBytes) {
+                    // Entries that did not match are covered by this read too.
+                    if let last { connection.skipReplayed(through: last) }
+                    if complete {
+                        connection.finishReplay()
                     } else {
-                        connection.skipReplayed(through: entry.id)
+                        readSince(after: last ?? cursor, box: box, eventLoop: eventLoop)
                     }
                 }
-                guard rawCount == Self.pageSize else {
-                    connection.finishReplay()
-                    return
-                }
-                let last = StreamEntry.lastID(in: reply) ?? cursor
-                let written = eventLoop.makePromise(of: Void.self)
-                connection.flush(promise: written)
-                written.futureResult.whenSuccess { readSince(after: last, box: box, eventLoop: eventLoop) }
             }
         }
     }
@@ -110,12 +107,11 @@ struct HistoryReader: Sendable {
                     readBacklog(count: count, before: oldest, collected: collected, scanned: scanned, newest: newest, box: box, eventLoop: eventLoop)
                     return
                 }
-                if let newest { connection.skipReplayed(through: newest) }
-                for publication in collected.reversed() {
-                    connection.sendReplayed(publication)
-                }
                 metrics.replayed.increment(by: Int64(collected.count))
-                connection.finishReplay()
+                connection.sendReplayed(collected.reversed()[...], pacingBytes: pacingBytes) {
+                    if let newest { connection.skipReplayed(through: newest) }
+                    connection.finishReplay()
+                }
             }
         }
     }
@@ -127,23 +123,33 @@ struct HistoryReader: Sendable {
 
 /// The parts of `XINFO STREAM` the replay needs.
 struct StreamInfo {
-    let firstID: StreamID?
-    let maxDeletedID: StreamID?
+    var length = 0
+    var entriesAdded = 0
+    var firstID: StreamID?
+    /// Highest id removed by XDEL (trimming does not move it).
+    var maxDeletedID: StreamID?
 
     init(_ reply: RedisValue) {
-        var firstID: StreamID?
-        var maxDeletedID: StreamID?
         let fields = reply.array ?? []
         var index = 0
         while index + 1 < fields.count {
+            let value = fields[index + 1]
             switch fields[index].string {
-            case "first-entry": firstID = fields[index + 1].array?.first?.string.flatMap(StreamID.init)
-            case "max-deleted-entry-id": maxDeletedID = fields[index + 1].string.flatMap(StreamID.init)
+            case "length": length = value.int ?? 0
+            case "entries-added": entriesAdded = value.int ?? 0
+            case "first-entry": firstID = value.array?.first?.string.flatMap { StreamID($0) }
+            case "max-deleted-entry-id": maxDeletedID = value.string.flatMap { StreamID($0) }
             default: break
             }
             index += 2
         }
-        self.firstID = firstID
-        self.maxDeletedID = maxDeletedID
+    }
+
+    /// Whether events after `since` may be gone: something after it was deleted, or the stream was trimmed past
+    /// it (its oldest entry is newer than `since` and entries have been removed).
+    func mayHaveLost(after since: StreamID) -> Bool {
+        if let maxDeletedID, maxDeletedID > since { return true }
+        guard let firstID else { return entriesAdded > 0 }
+        return firstID > since && entriesAdded > length
     }
 }

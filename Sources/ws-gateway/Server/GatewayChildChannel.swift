@@ -9,12 +9,15 @@ import NIOHTTPTypesHTTP1
 import NIOWebSocket
 
 /// How each accepted connection is served: a WebSocket upgrade on `/ws/email/` becomes a raw SwiftNIO stream
-/// (no task per client, frames encoded once, flushes coalesced); everything else, including refused upgrades,
-/// goes to the Hummingbird router, which explains a refusal with the right status.
+/// (no task per client, frames encoded once, flushes coalesced); other requests go to the Hummingbird router.
+///
+/// A refused upgrade is answered here, not by the router: NIO's upgrade handler does not pass the request of a
+/// failed upgrade on to the HTTP pipeline, so the reason is computed from the head recorded on the way in.
 struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     enum Outcome: Sendable {
         case webSocket
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, HTTPResponse.Status, String)
     }
 
     struct Value: ServerChildChannelValue {
@@ -28,18 +31,19 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            let admitted = NIOLoopBoundBox<StreamRequest?>(nil, eventLoop: channel.eventLoop)
+            let handshake = HandshakeRecorder()
             let upgrader = NIOTypedWebSocketServerUpgrader<Outcome>(
                 maxFrameSize: gateway.configuration.maxFrameBytes,
                 enableAutomaticErrorHandling: true,
                 shouldUpgrade: { channel, head in
-                    // Refusals fall through to the router's /ws/email/ route, which answers with the reason.
-                    admitted.value = gateway.admit(head)
-                    return channel.eventLoop.makeSucceededFuture(admitted.value == nil ? nil : HTTPHeaders())
+                    handshake.accepted = gateway.admit(head)
+                    return channel.eventLoop.makeSucceededFuture(handshake.accepted == nil ? nil : HTTPHeaders())
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        guard let request = admitted.value else { throw ChannelError.inappropriateOperationForState }
+                        guard let request = handshake.accepted else { throw ChannelError.inappropriateOperationForState }
+                        // Raw WebSocket bytes flow from here on; the recorder only understands HTTP parts.
+                        channel.pipeline.syncOperations.removeHandler(handshake, promise: nil)
                         try gateway.startStream(on: channel, request: request)
                         return Outcome.webSocket
                     }
@@ -55,6 +59,10 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true)
                         )
+                        if let head = handshake.head, head.headers.contains(name: "Upgrade") {
+                            let (status, reason) = gateway.refusal(for: head)
+                            return Outcome.refused(asyncChannel, status, reason)
+                        }
                         return Outcome.http(asyncChannel)
                     }
                 }
@@ -64,12 +72,14 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enableErrorHandling = false
             configuration.enableResponseHeaderValidation = false
             let outcome = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            let upgradeHandler = try channel.pipeline.syncOperations.handler(type: NIOTypedHTTPServerUpgradeHandler<Outcome>.self)
+            try channel.pipeline.syncOperations.addHandler(handshake, position: .before(upgradeHandler))
             gateway.armHandshakeTimeout(on: channel, until: outcome)
             outcome.whenComplete { result in
-                // A slot taken in shouldUpgrade is released by the connection once it exists; if the upgrade never
+                // A slot taken in shouldUpgrade is released by the stream once it exists; if the upgrade never
                 // completed, release it here.
                 if case .success(.webSocket) = result { return }
-                if admitted.value != nil { gateway.admission.releaseSlot() }
+                if handshake.accepted != nil { gateway.admission.releaseSlot() }
             }
             return Value(channel: channel, outcome: outcome)
         }
@@ -83,6 +93,33 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             return
         case .http(let asyncChannel):
             await handleHTTP(asyncChannel: asyncChannel, logger: logger)
+        case .refused(let asyncChannel, let status, let reason):
+            await refuse(asyncChannel, status: status, reason: reason)
         }
+    }
+
+    private func refuse(_ asyncChannel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, status: HTTPResponse.Status, reason: String) async {
+        gateway.metrics.rejected(reason: String(status.code))
+        let body = GatewayStreams.errorBody(reason)
+        var headers: HTTPFields = [.contentType: "application/json", .contentLength: String(body.readableBytes), .connection: "close"]
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        try? await asyncChannel.executeThenClose { _, outbound in
+            try await outbound.write(contentsOf: [.head(HTTPResponse(status: status, headerFields: headers)), .body(body), .end(nil)])
+        }
+    }
+}
+
+/// Remembers the request head on its way to the upgrade handler, and what the upgrader decided about it.
+/// Confined to the channel's event loop.
+final class HandshakeRecorder: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+
+    var head: HTTPRequestHead?
+    var accepted: StreamRequest?
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head(let head) = unwrapInboundIn(data) { self.head = head }
+        context.fireChannelRead(data)
     }
 }

@@ -1,5 +1,6 @@
 import Common
 import HTTPTypes
+import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -16,7 +17,7 @@ struct GatewayStreams: Sendable {
 
     static let path = "/ws/email/"
 
-    /// Runs in the upgrader; `nil` refuses (the router then answers with the reason).
+    /// Runs in the upgrader; `nil` refuses (see ``refusal(for:)`` for the answer).
     func admit(_ head: HTTPRequestHead) -> StreamRequest? {
         guard let decision = evaluate(head), case .accept(let request) = decision else { return nil }
         guard admission.reserveSlot() else { return nil }
@@ -32,6 +33,31 @@ struct GatewayStreams: Sendable {
             if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
         }
         return admission.evaluate(path: path, query: query, headers: fields, host: head.headers.first(name: "Host"))
+    }
+
+    /// Why an upgrade request was not accepted, as the status and reason the client gets.
+    func refusal(for head: HTTPRequestHead) -> (HTTPResponse.Status, String) {
+        guard head.headers.first(name: "Upgrade")?.lowercased() == "websocket" else {
+            return (.badRequest, "only WebSocket upgrades are supported")
+        }
+        switch evaluate(head) {
+        case nil:
+            return (.notFound, "WebSocket streams are served on \(Self.path)")
+        case .refuse(let status, let reason):
+            return (status, reason)
+        case .accept:
+            if admission.openConnections >= admission.maxConnections {
+                return (.serviceUnavailable, "gateway at capacity: try another instance or later")
+            }
+            return (.badRequest, "invalid WebSocket handshake (Connection: Upgrade, Sec-WebSocket-Key and Sec-WebSocket-Version: 13 are required)")
+        }
+    }
+
+    static func errorBody(_ reason: String) -> ByteBuffer {
+        var body = Array("{\"error\":".utf8)
+        JSONString.append(reason, to: &body)
+        body.append(UInt8(ascii: "}"))
+        return ByteBuffer(bytes: body)
     }
 
     /// Installs the stream handlers on an upgraded channel. Runs on the channel's loop.

@@ -10,8 +10,6 @@ final class RawFrameWriter: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = ByteBuffer
 
     private(set) var context: ChannelHandlerContext?
-    /// Called when the channel stops (or starts again) accepting writes without queueing past the high watermark.
-    var onWritabilityChange: ((Bool) -> Void)?
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -19,11 +17,6 @@ final class RawFrameWriter: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        onWritabilityChange?(context.channel.isWritable)
-        context.fireChannelWritabilityChanged()
     }
 
     /// Queues frame bytes; nothing reaches the socket until ``flush()``.

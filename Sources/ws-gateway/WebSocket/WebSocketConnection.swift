@@ -41,33 +41,61 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
 
     func handlerAdded(context: ChannelHandlerContext) {
         channel = context.channel
-        writer.onWritabilityChange = { [unowned self] writable in
-            if !writable { self.close(code: CloseCode.slowConsumer, reason: "slow consumer: reconnect with since=") }
-        }
         hub.add(self)
     }
 
     // MARK: - Outbound
 
     /// A live publication that matches this client's filter. Returns whether bytes were queued.
+    ///
+    /// The client's queue is the socket's write queue. Past `--max-queue-bytes` (the channel's high watermark)
+    /// the client is a slow consumer. The check comes before each write, so one frame larger than the limit
+    /// (a big inbound mail) still goes to a client whose queue was drained.
     func deliver(_ publication: Publication) -> Bool {
         switch stream.receive(publication) {
         case .none:
             return false
         case .send:
+            guard channel?.isWritable == true else {
+                closeAsSlowConsumer()
+                return false
+            }
             writer.write(publication.frame)
             needsFlush = true
             return true
         case .overflow:
-            close(code: CloseCode.slowConsumer, reason: "slow consumer: reconnect with since=")
+            closeAsSlowConsumer()
             return false
         }
     }
 
-    /// A history frame, written ahead of the live ones.
-    func sendReplayed(_ publication: Publication) {
-        stream.replayed(through: publication.id)
-        writer.write(publication.frame)
+    private func closeAsSlowConsumer() {
+        close(code: CloseCode.slowConsumer, reason: "slow consumer: reconnect with since=")
+    }
+
+    /// Writes history frames ahead of the live ones, pausing every `pacingBytes` until the socket took them, so
+    /// that a replay never fills the client's queue by itself. Calls `next` once everything was written.
+    func sendReplayed(_ publications: ArraySlice<Publication>, pacingBytes: Int, then next: @escaping () -> Void) {
+        var written = 0
+        var index = publications.startIndex
+        while index < publications.endIndex {
+            guard !isClosing, let channel else { return }
+            let publication = publications[index]
+            stream.replayed(through: publication.id)
+            writer.write(publication.frame)
+            written += publication.frame.readableBytes
+            index += 1
+            if written >= pacingBytes, index < publications.endIndex {
+                let rest = publications[index...]
+                let flushed = channel.eventLoop.makePromise(of: Void.self)
+                flush(promise: flushed)
+                flushed.futureResult.assumeIsolated().whenSuccess {
+                    self.sendReplayed(rest, pacingBytes: pacingBytes, then: next)
+                }
+                return
+            }
+        }
+        next()
     }
 
     /// History up to `id` was read without a match for this client.
@@ -176,6 +204,11 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
             close(code: CloseCode.goingAway, reason: "server shutting down: reconnect with since=")
             return
         }
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // The server allows half-closed sockets (for HTTP); a stream whose client stopped sending is done.
+            context.close(promise: nil)
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -183,7 +216,6 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         isClosing = true
         stream.close()
         hub.remove(self)
-        writer.onWritabilityChange = nil
         onClose?()
         onClose = nil
         context.fireChannelInactive()

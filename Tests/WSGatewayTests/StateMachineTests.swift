@@ -1,0 +1,153 @@
+import Common
+import HTTPTypes
+import Testing
+
+@testable import ws_gateway
+
+private func publication(_ ms: UInt64, _ seq: UInt64 = 0) -> Publication {
+    Publication(id: StreamID(milliseconds: ms, sequence: seq), attributes: EventAttributes(type: "open", email: "", tags: [], subaccount: ""), envelope: [])
+}
+
+@Suite("Stream sequencer: gap fill after subscription drops")
+struct StreamSequencerTests {
+    @Test("first subscription goes live without reading anything")
+    func firstSubscription() {
+        var sequencer = StreamSequencer()
+        #expect(sequencer.subscribed().readGap == nil)
+        #expect(sequencer.isLive)
+        #expect(sequencer.received(publication(1)).deliver.map(\.id.milliseconds) == [1])
+        #expect(sequencer.received(publication(1)).deliver.isEmpty, "a repeated id is dropped")
+    }
+
+    @Test("after a drop: read the gap, hold live messages, then deliver gap and held messages once, in order")
+    func gapThenBuffered() {
+        var sequencer = StreamSequencer()
+        _ = sequencer.subscribed()
+        _ = sequencer.received(publication(10))
+        sequencer.dropped()
+        #expect(sequencer.received(publication(11)).deliver.isEmpty, "nothing is delivered while down")
+        #expect(sequencer.subscribed().readGap == StreamID(milliseconds: 10, sequence: 0))
+        // Live messages arrive while the gap is read; 13 is in both.
+        #expect(sequencer.received(publication(13)).deliver.isEmpty)
+        #expect(sequencer.received(publication(14)).deliver.isEmpty)
+        let first = sequencer.gapRead([publication(11), publication(12)], through: StreamID(milliseconds: 12, sequence: 0), complete: false)
+        #expect(first.deliver.map(\.id.milliseconds) == [11, 12])
+        #expect(first.readGap == StreamID(milliseconds: 12, sequence: 0))
+        let last = sequencer.gapRead([publication(13)], through: StreamID(milliseconds: 13, sequence: 0), complete: true)
+        #expect(last.deliver.map(\.id.milliseconds) == [13, 14])
+        #expect(sequencer.isLive)
+        #expect(sequencer.received(publication(14)).deliver.isEmpty)
+        #expect(sequencer.received(publication(15)).deliver.map(\.id.milliseconds) == [15])
+    }
+
+    @Test("entries that are not events still move the cursor, so paging cannot loop")
+    func foreignEntriesAdvance() {
+        var sequencer = StreamSequencer()
+        _ = sequencer.subscribed()
+        _ = sequencer.received(publication(1))
+        sequencer.dropped()
+        _ = sequencer.subscribed()
+        let action = sequencer.gapRead([], through: StreamID(milliseconds: 9, sequence: 0), complete: false)
+        #expect(action.readGap == StreamID(milliseconds: 9, sequence: 0))
+    }
+
+    @Test("a full hold buffer is dropped and read back from the stream instead")
+    func overflow() {
+        var sequencer = StreamSequencer(bufferLimit: 2)
+        _ = sequencer.subscribed()
+        _ = sequencer.received(publication(1))
+        sequencer.dropped()
+        _ = sequencer.subscribed()
+        for ms in 2...5 { _ = sequencer.received(publication(UInt64(ms))) }
+        let action = sequencer.gapRead([publication(2)], through: StreamID(milliseconds: 2, sequence: 0), complete: true)
+        #expect(action.deliver.map(\.id.milliseconds) == [2])
+        #expect(action.readGap == StreamID(milliseconds: 2, sequence: 0), "must read again: held messages were dropped")
+        #expect(!sequencer.isLive)
+        let rest = sequencer.gapRead([publication(3), publication(4), publication(5)], through: StreamID(milliseconds: 5, sequence: 0), complete: true)
+        #expect(rest.deliver.map(\.id.milliseconds) == [3, 4, 5])
+        #expect(sequencer.isLive)
+    }
+}
+
+@Suite("Client stream state: replay then live, no gap, no duplicate")
+struct ClientStreamStateTests {
+    @Test("live messages wait behind the replay; those the replay covered are dropped")
+    func replayThenLive() {
+        var state = ClientStreamState(replaying: true, queueLimit: 1 << 20)
+        #expect(state.receive(publication(5)) == .none)
+        #expect(state.receive(publication(6)) == .none)
+        #expect(state.receive(publication(7)) == .none)
+        state.replayed(through: StreamID(milliseconds: 6, sequence: 0))
+        #expect(state.finishReplay().map(\.id.milliseconds) == [7])
+        #expect(state.isLive)
+        #expect(state.receive(publication(7)) == .none)
+        #expect(state.receive(publication(8)) == .send)
+    }
+
+    @Test("a replay whose queue passes the limit asks to close the client as slow")
+    func replayOverflow() {
+        var state = ClientStreamState(replaying: true, queueLimit: 10)
+        let big = Publication(id: StreamID(milliseconds: 1, sequence: 0), attributes: EventAttributes(type: "", email: "", tags: [], subaccount: ""), envelope: Array(repeating: 65, count: 20))
+        #expect(state.receive(big) == .overflow)
+        #expect(state.receive(publication(2)) == .none)
+    }
+}
+
+@Suite("WebSocket admission and query parsing")
+struct AdmissionTests {
+    private func admission(_ configure: (inout GatewayConfiguration) -> Void = { _ in }) -> WebSocketAdmission {
+        var configuration = GatewayConfiguration()
+        configure(&configuration)
+        return WebSocketAdmission(configuration: configuration)
+    }
+
+    private let key: HTTPFields = [.secWebSocketKey: "dGhlIHNhbXBsZSBub25jZQ==", .secWebSocketVersion: "13"]
+
+    @Test("queries parse into filters and a start")
+    func query() throws {
+        let request = try StreamRequest(query: ["types": "open,click", "email": "A@B.c", "since": "5-1"], maxBacklog: 10)
+        #expect(request.filter == EventFilter(types: ["open", "click"], emails: ["a@b.c"]))
+        #expect(request.start == .since(StreamID(milliseconds: 5, sequence: 1)))
+        #expect(try StreamRequest(query: ["backlog": "10"], maxBacklog: 10).start == .backlog(10))
+        #expect(try StreamRequest(query: [:], maxBacklog: 10).start == .live)
+        #expect(throws: StreamRequest.RequestError.self) { try StreamRequest(query: ["backlog": "11"], maxBacklog: 10) }
+        #expect(throws: StreamRequest.RequestError.self) { try StreamRequest(query: ["since": "x"], maxBacklog: 10) }
+        #expect(throws: StreamRequest.RequestError.self) { try StreamRequest(query: ["since": "1-0", "backlog": "1"], maxBacklog: 10) }
+    }
+
+    @Test("tokens: query or Bearer; origins: own host by default, or the configured list")
+    func tokensAndOrigins() {
+        let secured = admission { $0.tokens = ["s3cret"] }
+        #expect(secured.evaluate(path: "/ws/email/", query: nil, headers: key, host: "gw:1") == .refuse(status: .unauthorized, reason: "a valid token is required"))
+        if case .refuse = secured.evaluate(path: "/ws/email/", query: "token=s3cret", headers: key, host: "gw:1") { Issue.record("token in the query refused") }
+        var bearer = key
+        bearer[.authorization] = "Bearer s3cret"
+        if case .refuse = secured.evaluate(path: "/ws/email/", query: nil, headers: bearer, host: "gw:1") { Issue.record("Bearer token refused") }
+
+        let open = admission()
+        var sameOrigin = key
+        sameOrigin[.origin] = "http://gw:1"
+        if case .refuse = open.evaluate(path: "/ws/email/", query: nil, headers: sameOrigin, host: "gw:1") { Issue.record("own origin refused") }
+        var foreign = key
+        foreign[.origin] = "https://evil.example"
+        #expect(open.evaluate(path: "/ws/email/", query: nil, headers: foreign, host: "gw:1") == .refuse(status: .forbidden, reason: "origin not allowed"))
+        let listed = admission { $0.allowedOrigins = ["https://evil.example"] }
+        if case .refuse = listed.evaluate(path: "/ws/email/", query: nil, headers: foreign, host: "gw:1") { Issue.record("listed origin refused") }
+    }
+
+    @Test("handshake keys must be 16 bytes of base64", arguments: ["", "short", "dGhlIHNhbXBsZSBub25jZQ", "AAAAAAAAAAAAAAAAAAAAAAAAAAAA"])
+    func badKeys(key: String) {
+        #expect(!WebSocketAdmission.isValidKey(key))
+    }
+
+    @Test("connection slots stop at the limit and free up again")
+    func slots() {
+        let limited = admission { $0.maxConnections = 2 }
+        #expect(limited.reserveSlot())
+        #expect(limited.reserveSlot())
+        #expect(!limited.reserveSlot())
+        limited.releaseSlot()
+        #expect(limited.reserveSlot())
+    }
+}
+
