@@ -57,6 +57,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            exclude: ["Documentation/openapi.json", "Documentation/doc.html"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -11,14 +11,17 @@ public struct EventFactory: Sendable {
 
     private var random: SplitMix64
     private var counter = 0
+    /// Part of generated addresses, so that factories running side by side never make the same event.
+    private let instance: Int
     /// Event timestamps advance one second per event so that identities never collide.
     private var clock: Int
     public var inboundAttachmentBytes = 2048
     public var subjectOverride: String?
 
-    public init(seed: UInt64 = 1, startTime: Int = 1_764_000_000) {
+    public init(seed: UInt64 = 1, startTime: Int = 1_764_000_000, instance: Int = 0) {
         self.random = SplitMix64(seed: seed)
         self.clock = startTime
+        self.instance = instance
     }
 
     /// A batch cycling through `types` (all by default).
@@ -61,7 +64,7 @@ public struct EventFactory: Sendable {
         let tags = [["welcome"], ["password-reset"], ["invoice", "billing"], ["digest"], []][random.next(5)]
         return Message(
             id: id,
-            email: "\(user).\(counter)@example.com",
+            email: "\(user).\(instance)-\(counter)@example.com",
             sendTime: clock,
             subject: subjectOverride ?? ["Welcome aboard", "Your invoice #\(counter)", "Reset your password", "Weekly digest \u{1F4EC}"][random.next(4)],
             tags: tags,
@@ -167,7 +170,7 @@ public struct EventFactory: Sendable {
     private mutating func syncEvent(list: String) -> SimJSON {
         counter += 1
         clock += 1
-        let email = "list.\(counter)@example.org"
+        let email = "list.\(instance)-\(counter)@example.org"
         let action = list == "blacklist" ? ["add", "remove", "change"][random.next(3)] : ["add", "remove"][random.next(2)]
         if list == "blacklist" {
             return .object([

@@ -34,6 +34,7 @@ func buildApplication(
         .addRoutes(to: router)
     EventsController(store: store, logger: logger).addRoutes(to: router)
     HealthController(redis: redis, metrics: metrics).addRoutes(to: router)
+    DocsController().addRoutes(to: router)
 
     return Application(
         router: router,

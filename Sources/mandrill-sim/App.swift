@@ -140,7 +140,7 @@ struct Plan: Sendable {
     let seed: UInt64
 
     func factory(worker: Int) -> EventFactory {
-        var factory = EventFactory(seed: seed &+ UInt64(worker), startTime: 1_764_000_000 + worker * 100_000_000)
+        var factory = EventFactory(seed: seed &+ UInt64(worker), startTime: Int(Date().timeIntervalSince1970), instance: worker)
         factory.inboundAttachmentBytes = attachmentBytes
         return factory
     }

@@ -127,7 +127,7 @@ struct AccessTests {
         }
     }
 
-    @Test("the embedded dashboard is the checked-in dashboard.html (run scripts/embed-dashboard.sh after editing it)")
+    @Test("the embedded dashboard is the checked-in dashboard.html (run scripts/embed-assets.sh after editing it)")
     func dashboardInSync() throws {
         let html = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("Sources/ws-gateway/Dashboard/dashboard.html"), encoding: .utf8)
         #expect(DashboardHTML.text + "\n" == html || DashboardHTML.text == html)

@@ -1,0 +1,71 @@
+import Foundation
+import NetClients
+
+/// One of the package's executables running as a real process on a free port, for end-to-end tests.
+package final class ProductProcess: Sendable {
+    package let name: String
+    package let port: Int
+    package let process: ManagedProcess
+
+    private init(name: String, port: Int, process: ManagedProcess) {
+        self.name = name
+        self.port = port
+        self.process = process
+    }
+
+    /// Starts `executable --port <free> arguments…` and waits until `readinessPath` answers 200.
+    package static func start(
+        _ executable: String,
+        arguments: [String],
+        environment: [String: String] = [:],
+        readinessPath: String = "/readyz",
+        port: Int? = nil
+    ) async throws -> ProductProcess {
+        let path = TestPaths.executable(executable)
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw TestSupportError("\(path) is missing: build the package first (swift build)")
+        }
+        let port = port ?? freePort()
+        let process = try ManagedProcess(
+            name: "\(executable)-\(port)",
+            executable: path,
+            arguments: ["--host", "127.0.0.1", "--port", String(port)] + arguments,
+            environment: environment
+        )
+        let product = ProductProcess(name: executable, port: port, process: process)
+        try await waitUntil("\(executable) on port \(port) to answer \(readinessPath) (log: \(process.logFile.path))") {
+            guard process.isRunning else { throw TestSupportError("\(executable) exited:\n\(process.log)") }
+            return (try? await httpRequest(.GET, port: port, readinessPath).status) == 200
+        }
+        return product
+    }
+
+    /// SIGTERM, then the exit status.
+    @discardableResult
+    package func terminate() async -> Int32 {
+        await process.terminate()
+    }
+
+    package func kill() async {
+        await process.kill()
+    }
+
+    package var log: String { process.log }
+}
+
+/// Runs a command to completion and returns its exit status and output (stdout and stderr together).
+package func runCommand(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+    let process = try ManagedProcess(name: URL(fileURLWithPath: executable).lastPathComponent, executable: executable, arguments: arguments, environment: environment)
+    let status = await process.waitForExit()
+    return (status, process.log)
+}
+
+/// The absolute path of a program on PATH, or `nil`.
+package func which(_ program: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
+    for directory in path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"] {
+        let candidate = "\(directory)/\(program)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+}

@@ -1,0 +1,57 @@
+import TestSupport
+import Testing
+
+@Suite("Command lines")
+struct CommandLineTests {
+    @Test("hook-ingest --help documents every option with its environment variable and default")
+    func ingestHelp() async throws {
+        let (status, output) = try await runCommand(TestPaths.executable("hook-ingest"), ["--help"])
+        let help = output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(status == 0)
+        let options = [
+            ("--config", "INGEST_CONFIG"), ("--host", "INGEST_HOST"), ("--port", "INGEST_PORT"), ("--redis-url", "REDIS_URL"),
+            ("--redis-prefix", "REDIS_PREFIX"), ("--redis-timeout", "REDIS_TIMEOUT"), ("--max-body-bytes", "INGEST_MAX_BODY_BYTES"),
+            ("--stream-maxlen", "STREAM_MAXLEN"), ("--dedup-ttl", "DEDUP_TTL"), ("--message-ttl", "MESSAGE_TTL"), ("--log-level", "LOG_LEVEL"),
+            ("--log-format", "LOG_FORMAT"),
+        ]
+        for (option, variable) in options {
+            #expect(help.contains(option), "\(option)")
+            #expect(help.contains("env: \(variable)"), "\(variable)")
+        }
+        #expect(help.contains("MANDRILL_WEBHOOK_URL") && help.contains("MANDRILL_WEBHOOK_KEYS"))
+        #expect(help.contains("default: 33554432"))
+    }
+
+    @Test("ws-gateway --help documents every option with its environment variable and default")
+    func gatewayHelp() async throws {
+        let (status, output) = try await runCommand(TestPaths.executable("ws-gateway"), ["--help"])
+        let help = output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(status == 0)
+        let options = [
+            ("--host", "GATEWAY_HOST"), ("--port", "GATEWAY_PORT"), ("--redis-url", "REDIS_URL"), ("--redis-prefix", "REDIS_PREFIX"),
+            ("--tokens", "GATEWAY_TOKENS"), ("--allowed-origins", "GATEWAY_ALLOWED_ORIGINS"), ("--max-queue-bytes", "GATEWAY_MAX_QUEUE_BYTES"),
+            ("--max-connections", "GATEWAY_MAX_CONNECTIONS"), ("--ping-interval", "GATEWAY_PING_INTERVAL"),
+            ("--handshake-timeout", "GATEWAY_HANDSHAKE_TIMEOUT"), ("--max-frame-bytes", "GATEWAY_MAX_FRAME_BYTES"),
+            ("--drain-timeout", "GATEWAY_DRAIN_TIMEOUT"), ("--max-backlog", "GATEWAY_MAX_BACKLOG"), ("--log-level", "LOG_LEVEL"),
+        ]
+        for (option, variable) in options {
+            #expect(help.contains(option), "\(option)")
+            #expect(help.contains("env: \(variable)"), "\(variable)")
+        }
+    }
+
+    @Test("invalid settings stop the process with a clear message, and secrets never appear in it")
+    func invalidSettings() async throws {
+        let (status, output) = try await runCommand(
+            TestPaths.executable("hook-ingest"),
+            ["--redis-url", "http://user:topsecret@host"],
+            environment: ["MANDRILL_WEBHOOK_KEYS": "k-secret"]
+        )
+        #expect(status != 0)
+        #expect(output.contains("redis URL must start with redis://"))
+        #expect(!output.contains("topsecret"))
+        let (gatewayStatus, gatewayOutput) = try await runCommand(TestPaths.executable("ws-gateway"), ["--max-queue-bytes", "10"])
+        #expect(gatewayStatus != 0)
+        #expect(gatewayOutput.contains("--max-queue-bytes must be at least"))
+    }
+}

@@ -1,0 +1,105 @@
+import Common
+import Foundation
+import NetClients
+import Simulation
+import TestSupport
+import Testing
+
+/// The deployment the README recommends, for real: nginx (deploy/nginx/mandrill-live.conf) in front of two
+/// hook-ingest and two ws-gateway processes sharing one Redis.
+@Suite("Behind nginx: 2 × hook-ingest, 2 × ws-gateway, one Redis")
+struct LoadBalancerTests {
+    static let signedURL = "https://hooks.example.com/mandrill/events"
+    static let key = "lb-key"
+
+    /// Renders the checked-in template and starts nginx on a free port.
+    private func startNginx(ingests: [ProductProcess], gateways: [ProductProcess]) async throws -> (ManagedProcess, Int) {
+        let nginx = try #require(which("nginx"), "nginx is not installed (apt-get install nginx-light)")
+        let port = freePort()
+        let prefix = TestPaths.outputDirectory.appendingPathComponent("nginx-\(port)")
+        try FileManager.default.createDirectory(at: prefix, withIntermediateDirectories: true)
+        var config = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("deploy/nginx/mandrill-live.conf"), encoding: .utf8)
+        let replacements = [
+            "__LISTEN_PORT__": String(port), "__PREFIX__": prefix.path,
+            "__INGEST_1__": "127.0.0.1:\(ingests[0].port)", "__INGEST_2__": "127.0.0.1:\(ingests[1].port)",
+            "__GATEWAY_1__": "127.0.0.1:\(gateways[0].port)", "__GATEWAY_2__": "127.0.0.1:\(gateways[1].port)",
+        ]
+        for (placeholder, value) in replacements { config = config.replacingOccurrences(of: placeholder, with: value) }
+        #expect(!config.contains("__"), "every placeholder is filled")
+        let file = prefix.appendingPathComponent("nginx.conf")
+        try config.write(to: file, atomically: true, encoding: .utf8)
+        let process = try ManagedProcess(name: "nginx-\(port)", executable: nginx, arguments: ["-p", prefix.path, "-c", file.path, "-g", "daemon off;"])
+        try await waitUntil("nginx on \(port) (log: \(process.logFile.path))") {
+            guard process.isRunning else { throw TestSupportError("nginx exited: \(process.log)") }
+            return isListening(port: port)
+        }
+        return (process, port)
+    }
+
+    /// POSTs like Mandrill: a batch that did not get a 200 is sent again until it does.
+    private func deliver(_ batch: SignedBatch, port: Int) async throws -> Int {
+        var attempts = 0
+        while true {
+            attempts += 1
+            let response = try? await httpRequest(.POST, port: port, "/mandrill/events", headers: batch.headers, body: batch.body)
+            if response?.status == 200 { return attempts }
+            guard attempts < 50 else { throw TestSupportError("batch never accepted; last status \(response?.status ?? 0)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    @Test("batches through nginx reach every client once; a gateway or an ingest killed mid-stream loses nothing")
+    func topology() async throws {
+        let redis = try await RedisServer()
+        let environment = ["MANDRILL_WEBHOOK_URL": Self.signedURL, "MANDRILL_WEBHOOK_KEYS": Self.key]
+        let ingests = [
+            try await ProductProcess.start("hook-ingest", arguments: ["--redis-url", redis.url], environment: environment),
+            try await ProductProcess.start("hook-ingest", arguments: ["--redis-url", redis.url], environment: environment),
+        ]
+        let gateways = [
+            try await ProductProcess.start("ws-gateway", arguments: ["--redis-url", redis.url]),
+            try await ProductProcess.start("ws-gateway", arguments: ["--redis-url", redis.url]),
+        ]
+        let (nginx, port) = try await startNginx(ingests: ingests, gateways: gateways)
+        let clients = (0..<8).map { _ in ResumingClient(port: port) }
+        try await waitUntil("every client connected through nginx") { clients.allSatisfy { $0.connections >= 1 } }
+
+        var factory = EventFactory(seed: 2026)
+        let batches = (0..<36).map { _ in SignedBatch(events: factory.batch(size: 20), signedURL: Self.signedURL, key: Self.key) }
+
+        // 1. Normal operation.
+        for batch in batches[0..<12] { _ = try await deliver(batch, port: port) }
+        // 2. A gateway dies without a goodbye while batches keep coming: its clients reconnect through nginx.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { for batch in batches[12..<24] { _ = try await deliver(batch, port: port) } }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(100))
+                await gateways[0].kill()
+            }
+            try await group.waitForAll()
+        }
+        // 3. An ingest dies mid-stream: what was acknowledged is stored; what failed is retried and accepted.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { for batch in batches[24..<36] { _ = try await deliver(batch, port: port) } }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(100))
+                await ingests[0].kill()
+            }
+            try await group.waitForAll()
+        }
+
+        let checker = redis.client()
+        let stored = StreamEntry.entries(in: try await checker.send("XRANGE", "mandrill:events", "-", "+")).map(\.id)
+        #expect(stored.count == 36 * 20, "every acknowledged event stored exactly once")
+        for client in clients {
+            try await waitUntil("a client to catch up (\(client.ids.count) of \(stored.count))", timeout: .seconds(60)) { client.ids.count >= stored.count }
+            #expect(client.ids == stored)
+        }
+        #expect(clients.contains { $0.connections >= 2 }, "some clients were on the killed gateway and reconnected")
+        for client in clients { client.stop() }
+        await checker.shutdown()
+        await nginx.terminate()
+        await ingests[1].terminate()
+        await gateways[1].terminate()
+    }
+}
