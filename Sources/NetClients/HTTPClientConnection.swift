@@ -29,7 +29,11 @@ public final class HTTPClientConnection: Sendable {
         self.host = host
     }
 
-    public static func connect(host: String, port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws
+    public static func connect(
+        host: String,
+        port: Int,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws
         -> HTTPClientConnection
     {
         let (channel, collector) = try await ClientBootstrap(group: group)

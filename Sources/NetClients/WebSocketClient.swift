@@ -40,30 +40,21 @@ public final class WebSocketClient: Sendable {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> ConnectResult {
         let (stream, continuation) = AsyncStream<Message>.makeStream()
-        var bootstrap = ClientBootstrap(group: group).channelOption(.socketOption(.tcp_nodelay), value: 1)
-        if let receiveBufferSize {
-            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBufferSize))
+        let (channel, result) = try await openWebSocket(
+            host: host,
+            port: port,
+            path: path,
+            headers: headers,
+            receiveBufferSize: receiveBufferSize,
+            group: group
+        ) { channel in
+            try channel.pipeline.syncOperations.addHandlers([
+                ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 64 << 20)),
+                WebSocketFrameEncoder(),
+                FrameCollector(continuation: continuation, answerPings: answerPings),
+            ])
         }
-        let (channel, result) = try await bootstrap.connect(host: host, port: port) { channel in
-            channel.eventLoop.makeCompletedFuture {
-                let promise = channel.eventLoop.makePromise(of: WebSocketHandshakeResult.self)
-                let handshake = WebSocketHandshakeHandler(
-                    host: "\(host):\(port)",
-                    path: path,
-                    headers: headers,
-                    promise: promise
-                ) { channel in
-                    try channel.pipeline.syncOperations.addHandlers([
-                        ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 64 << 20)),
-                        WebSocketFrameEncoder(),
-                        FrameCollector(continuation: continuation, answerPings: answerPings),
-                    ])
-                }
-                try channel.pipeline.syncOperations.addHandler(handshake)
-                return (channel, promise.futureResult)
-            }
-        }
-        switch try await result.get() {
+        switch result {
         case .upgraded:
             return .connected(WebSocketClient(channel: channel, messages: stream))
         case .rejected(let status, let headers, let body):

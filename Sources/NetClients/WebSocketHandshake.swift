@@ -16,7 +16,7 @@ final class WebSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
     private let expectedAccept: String
     private let promise: EventLoopPromise<WebSocketHandshakeResult>
     /// Adds the frame handlers once the server said 101; runs on the channel's loop.
-    private let upgradePipeline: (any Channel) throws -> Void
+    private let upgradePipeline: @Sendable (any Channel) throws -> Void
     private var buffer: ByteBuffer?
     private var head: (status: Int, headers: [(String, String)], bodyLength: Int)?
 
@@ -25,7 +25,7 @@ final class WebSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
         path: String,
         headers: [(String, String)],
         promise: EventLoopPromise<WebSocketHandshakeResult>,
-        upgradePipeline: @escaping (any Channel) throws -> Void
+        upgradePipeline: @escaping @Sendable (any Channel) throws -> Void
     ) {
         let key = Data16.random().base64
         self.expectedAccept = Self.accept(for: key)

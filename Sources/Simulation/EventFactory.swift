@@ -66,7 +66,8 @@ public struct EventFactory: Sendable {
             id: id,
             email: "\(user).\(instance)-\(counter)@example.com",
             sendTime: clock,
-            subject: subjectOverride ?? ["Welcome aboard", "Your invoice #\(counter)", "Reset your password", "Weekly digest \u{1F4EC}"][random.next(4)],
+            subject: subjectOverride
+                ?? ["Welcome aboard", "Your invoice #\(counter)", "Reset your password", "Weekly digest \u{1F4EC}"][random.next(4)],
             tags: tags,
             subaccount: random.next(3) == 0 ? "acme-eu" : nil,
             emptyMetadata: random.next(4) == 0
@@ -90,23 +91,30 @@ public struct EventFactory: Sendable {
         ]
         if !["hard_bounce", "soft_bounce", "reject"].contains(type) {
             msg.append(("opens", .array(type == "open" || type == "click" ? [.object([("ts", .int(clock))])] : [])))
-            msg.append(("clicks", .array(type == "click" ? [.object([("ts", .int(clock)), ("url", .string("https://shop.example.com/orders/\(counter)"))])] : [])))
+            msg.append(
+                (
+                    "clicks",
+                    .array(type == "click" ? [.object([("ts", .int(clock)), ("url", .string("https://shop.example.com/orders/\(counter)"))])] : [])
+                )
+            )
         }
         if type == "hard_bounce" || type == "soft_bounce" {
             msg.append(("bounce_description", .string(type == "hard_bounce" ? "bad_mailbox" : "mailbox_full")))
             msg.append(("bgtools_code", .int(type == "hard_bounce" ? 10 : 22)))
             msg.append(("diag", .string("smtp;550 5.1.1 The email account that you tried to reach does not exist.")))
         }
-        msg.append((
-            "smtp_events",
-            .array([
-                .object([
-                    ("ts", .int(message.sendTime + 1)), ("type", .string(type == "deferral" ? "deferred" : "sent")),
-                    ("diag", .string("250 2.0.0 OK 1764000000 q1si1234")), ("source_ip", .string("198.2.128.1")),
-                    ("destination_ip", .string("142.250.1.27")), ("size", .int(4096)),
+        msg.append(
+            (
+                "smtp_events",
+                .array([
+                    .object([
+                        ("ts", .int(message.sendTime + 1)), ("type", .string(type == "deferral" ? "deferred" : "sent")),
+                        ("diag", .string("250 2.0.0 OK 1764000000 q1si1234")), ("source_ip", .string("198.2.128.1")),
+                        ("destination_ip", .string("142.250.1.27")), ("size", .int(4096)),
+                    ])
                 ])
-            ])
-        ))
+            )
+        )
         msg.append(("resends", .array([])))
 
         var event: [(String, SimJSON)] = [("event", .string(type)), ("_id", .string(message.id)), ("msg", .object(msg)), ("ts", .int(clock))]
@@ -225,19 +233,35 @@ public struct EventFactory: Sendable {
                 "spam_report",
                 .object([
                     ("score", .number("-0.7")),
-                    ("matched_rules", .array([.object([("name", .string("RCVD_IN_DNSWL_LOW")), ("description", .string("Sender listed at https://www.dnswl.org/")), ("score", .number("-0.7"))])])),
+                    (
+                        "matched_rules",
+                        .array([
+                            .object([
+                                ("name", .string("RCVD_IN_DNSWL_LOW")), ("description", .string("Sender listed at https://www.dnswl.org/")),
+                                ("score", .number("-0.7")),
+                            ])
+                        ])
+                    ),
                 ])
             ),
             ("dkim", .object([("signed", .bool(true)), ("valid", .bool(true))])),
             ("spf", .object([("result", .string("pass")), ("detail", .string("sender SPF authorized"))])),
         ]
         if inboundAttachmentBytes > 0 {
-            msg.append((
-                "attachments",
-                .object([
-                    ("receipt.pdf", .object([("name", .string("receipt.pdf")), ("type", .string("application/pdf")), ("content", .string(attachment)), ("base64", .bool(true))]))
-                ])
-            ))
+            msg.append(
+                (
+                    "attachments",
+                    .object([
+                        (
+                            "receipt.pdf",
+                            .object([
+                                ("name", .string("receipt.pdf")), ("type", .string("application/pdf")), ("content", .string(attachment)),
+                                ("base64", .bool(true)),
+                            ])
+                        )
+                    ])
+                )
+            )
         }
         return .object([("event", .string("inbound")), ("ts", .int(clock)), ("msg", .object(msg))])
     }

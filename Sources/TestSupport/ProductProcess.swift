@@ -54,8 +54,17 @@ package final class ProductProcess: Sendable {
 }
 
 /// Runs a command to completion and returns its exit status and output (stdout and stderr together).
-package func runCommand(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
-    let process = try ManagedProcess(name: URL(fileURLWithPath: executable).lastPathComponent, executable: executable, arguments: arguments, environment: environment)
+package func runCommand(
+    _ executable: String,
+    _ arguments: [String],
+    environment: [String: String] = [:]
+) async throws -> (status: Int32, output: String) {
+    let process = try ManagedProcess(
+        name: URL(fileURLWithPath: executable).lastPathComponent,
+        executable: executable,
+        arguments: arguments,
+        environment: environment
+    )
     let status = await process.waitForExit()
     return (status, process.log)
 }

@@ -25,7 +25,10 @@ func buildApplication(
         )
     }
     for registration in registrations where registration.keys.isEmpty && !configuration.registrations.isEmpty {
-        logger.warning("Registration has no keys: only the empty test-webhook check can pass", metadata: ["registration": .string(registration.logDescription)])
+        logger.warning(
+            "Registration has no keys: only the empty test-webhook check can pass",
+            metadata: ["registration": .string(registration.logDescription)]
+        )
     }
 
     let router = Router(options: .autoGenerateHeadEndpoints)

@@ -17,8 +17,10 @@ struct IngestMetrics: Sendable {
         storeSeconds = registry.secondsHistogram(
             "ingest_store",
             help: "Time Redis took to store one batch.",
-            buckets: [.microseconds(250), .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25),
-                .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)]
+            buckets: [
+                .microseconds(250), .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+            ]
         )
         redisUp = registry.gauge("ingest_redis_connected", help: "1 while the Redis connection is up.")
     }

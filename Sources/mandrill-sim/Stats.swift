@@ -1,5 +1,5 @@
-import NetClients
 import Foundation
+import NetClients
 import Synchronization
 
 /// Counters shared by the posting workers.

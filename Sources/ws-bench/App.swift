@@ -1,2 +1,205 @@
+import ArgumentParser
+import Common
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
 @main
-struct Main { static func main() {} }
+struct WSBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ws-bench",
+        abstract: "Measures ws-gateway: fan-out throughput and CPU per event, publish-to-client latency, memory per idle connection.",
+        discussion: "scripts/bench.sh starts Redis, the gateway and hook-ingest and runs every measurement; see the README.",
+        subcommands: [Fanout.self, Latency.self, Idle.self, SelfTest.self]
+    )
+}
+
+struct GatewayOptions: ParsableArguments {
+    @Option(help: "Gateway host.") var host = "127.0.0.1"
+    @Option(help: "Gateway port.") var port = 8081
+    @Option(help: "Gateway process id, to read its CPU time and memory from /proc.") var gatewayPID: Int32?
+    @Option(help: "Redis URL the gateway subscribes to.") var redisURL = "redis://127.0.0.1:6379"
+    @Option(help: "Client connections.") var clients = 1000
+    @Option(help: "Event loops for the clients.") var clientThreads = 1
+}
+
+/// Prints one JSON line (for scripts) after the human-readable lines.
+func report(_ fields: [(String, String)]) {
+    for (name, value) in fields { print("  \(name): \(value)") }
+    print("{" + fields.map { "\"\($0.0)\":\(Double($0.1) != nil ? $0.1 : "\"\($0.1)\"")" }.joined(separator: ",") + "}")
+}
+
+func percentile(_ sorted: [Int64], _ fraction: Double) -> Double {
+    guard !sorted.isEmpty else { return .nan }
+    return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]) / 1e6
+}
+
+func makeRedis(_ url: String) throws -> RedisClient {
+    var configuration = try RedisConfiguration(url: url)
+    configuration.commandTimeout = .seconds(10)
+    let client = RedisClient(configuration: configuration, logger: Logger(label: "ws-bench"))
+    client.start()
+    return client
+}
+
+struct Fanout: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Every client receives every event: delivered events/s and gateway CPU per delivered event."
+    )
+
+    @OptionGroup var gateway: GatewayOptions
+    @Option(help: "Events to publish.") var events = 2000
+    @Option(help: "Publications per second; 0 = as fast as Redis takes them.") var rate: Double = 0
+    @Option(help: "Envelope size in bytes.") var payloadBytes = 1024
+
+    func run() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: gateway.clientThreads)
+        let clients = try await BenchClients.open(
+            count: gateway.clients,
+            host: gateway.host,
+            port: gateway.port,
+            path: "/ws/email/",
+            measureLatency: false,
+            group: group
+        )
+        try await waitForControls(clients, count: gateway.clients)
+        let redis = try makeRedis(gateway.redisURL)
+        let publisher = Publisher(redis: redis, keys: RedisKeys(), payloadBytes: payloadBytes)
+        let stats = gateway.gatewayPID.map(ProcessStats.init)
+        let cpuBefore = stats?.cpuSeconds()
+        let started = ContinuousClock.now
+        try await publisher.publishDirect(count: events, rate: rate)
+        let expected = events * gateway.clients
+        let deadline = ContinuousClock.now + .seconds(120)
+        while clients.totals.events.load(ordering: .relaxed) < expected && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let elapsed = ContinuousClock.now - started
+        let cpuAfter = stats?.cpuSeconds()
+        let delivered = clients.totals.events.load(ordering: .relaxed)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        var fields: [(String, String)] = [
+            ("mode", "fanout"), ("clients", "\(gateway.clients)"), ("events_published", "\(events)"),
+            ("expected_deliveries", "\(expected)"), ("delivered", "\(delivered)"), ("lost", "\(expected - delivered)"),
+            ("closed_connections", "\(clients.totals.closed.load(ordering: .relaxed))"),
+            ("seconds", String(format: "%.3f", seconds)), ("delivered_per_second", String(format: "%.0f", Double(delivered) / seconds)),
+        ]
+        if let cpuBefore, let cpuAfter, delivered > 0 {
+            fields.append(("gateway_cpu_seconds", String(format: "%.2f", cpuAfter - cpuBefore)))
+            fields.append(("gateway_cpu_us_per_delivered", String(format: "%.3f", (cpuAfter - cpuBefore) * 1e6 / Double(delivered))))
+        }
+        report(fields)
+        await clients.close()
+        await redis.shutdown()
+        try await group.shutdownGracefully()
+    }
+}
+
+struct Latency: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Publish-to-client latency at a fixed publication rate (p50/p99/max).")
+
+    @OptionGroup var gateway: GatewayOptions
+    @Option(help: "Publications per second.") var rate: Double = 30
+    @Option(help: "Seconds to measure.") var seconds = 20
+    @Option(help: "Envelope size in bytes.") var payloadBytes = 1024
+    @Option(help: "Publish through hook-ingest at this host:port instead of straight to Redis (end to end).") var ingest: String?
+    @Option(help: "Webhook path on hook-ingest.") var ingestPath = "/mandrill/events"
+    @Option(help: "Signed URL of the webhook registration.") var signedURL = "http://127.0.0.1:8080/mandrill/events"
+    @Option(help: "Webhook key.") var key = "bench-key"
+
+    func run() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: gateway.clientThreads)
+        let clients = try await BenchClients.open(
+            count: gateway.clients,
+            host: gateway.host,
+            port: gateway.port,
+            path: "/ws/email/",
+            measureLatency: true,
+            group: group
+        )
+        try await waitForControls(clients, count: gateway.clients)
+        let count = Int(rate * Double(seconds))
+        let redis = ingest == nil ? try makeRedis(gateway.redisURL) : nil
+        let publisher = Publisher(redis: redis, keys: RedisKeys(), payloadBytes: payloadBytes)
+        if let ingest {
+            let parts = ingest.split(separator: ":")
+            try await publisher.postToIngest(
+                count: count,
+                rate: rate,
+                host: String(parts[0]),
+                port: Int(parts[1]) ?? 8080,
+                path: ingestPath,
+                signedURL: signedURL,
+                key: key
+            )
+        } else {
+            try await publisher.publishDirect(count: count, rate: rate, window: 1)
+        }
+        let expected = count * gateway.clients
+        let deadline = ContinuousClock.now + .seconds(30)
+        while clients.totals.events.load(ordering: .relaxed) < expected && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        let latencies = clients.totals.takeLatencies().sorted()
+        report([
+            ("mode", ingest == nil ? "latency-direct" : "latency-end-to-end"), ("clients", "\(gateway.clients)"),
+            ("rate", String(format: "%.0f", rate)),
+            ("events_published", "\(count)"), ("delivered", "\(clients.totals.events.load(ordering: .relaxed))"), ("expected", "\(expected)"),
+            ("p50_ms", String(format: "%.2f", percentile(latencies, 0.50))), ("p99_ms", String(format: "%.2f", percentile(latencies, 0.99))),
+            ("max_ms", String(format: "%.2f", percentile(latencies, 1.0))),
+        ])
+        await clients.close()
+        await redis?.shutdown()
+        try await group.shutdownGracefully()
+    }
+}
+
+struct Idle: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Gateway memory per idle connection (RSS before and after opening the clients).")
+
+    @OptionGroup var gateway: GatewayOptions
+    @Option(help: "Seconds to let the gateway settle after connecting.") var settle = 3
+
+    func run() async throws {
+        guard let pid = gateway.gatewayPID else { throw ValidationError("--gateway-pid is required") }
+        let stats = ProcessStats(pid: pid)
+        let before = stats.residentKiB() ?? 0
+        let cpuBefore = stats.cpuSeconds() ?? 0
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: gateway.clientThreads)
+        let clients = try await BenchClients.open(
+            count: gateway.clients,
+            host: gateway.host,
+            port: gateway.port,
+            path: "/ws/email/",
+            measureLatency: false,
+            group: group
+        )
+        try await waitForControls(clients, count: gateway.clients)
+        try await Task.sleep(for: .seconds(settle))
+        let after = stats.residentKiB() ?? 0
+        let settledCPU = stats.cpuSeconds() ?? 0
+        try await Task.sleep(for: .seconds(settle))
+        let idleCPU = (stats.cpuSeconds() ?? 0) - settledCPU
+        report([
+            ("mode", "idle"), ("connections", "\(gateway.clients)"), ("rss_before_kib", "\(before)"), ("rss_after_kib", "\(after)"),
+            ("kib_per_connection", String(format: "%.2f", Double(after - before) / Double(gateway.clients))),
+            ("connect_cpu_seconds", String(format: "%.2f", settledCPU - cpuBefore)),
+            ("idle_cpu_us_per_connection_per_second", String(format: "%.3f", idleCPU * 1e6 / Double(gateway.clients) / Double(settle))),
+        ])
+        await clients.close()
+        try await group.shutdownGracefully()
+    }
+}
+
+/// Waits until every client got its first control message (the stream is live).
+func waitForControls(_ clients: BenchClients, count: Int) async throws {
+    let deadline = ContinuousClock.now + .seconds(120)
+    while clients.totals.controls.load(ordering: .relaxed) < count {
+        guard ContinuousClock.now < deadline else {
+            throw BenchError("only \(clients.totals.controls.load(ordering: .relaxed)) of \(count) clients went live")
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}

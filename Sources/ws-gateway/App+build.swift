@@ -14,9 +14,15 @@ func buildApplication(
     eventLoopGroup: MultiThreadedEventLoopGroup = .singleton
 ) -> some ApplicationProtocol {
     let metrics = GatewayMetrics(registry: registry)
-    let broadcaster = Broadcaster(eventLoopGroup: eventLoopGroup, metrics: metrics)
+    let broadcaster = Broadcaster(eventLoopGroup: eventLoopGroup, metrics: metrics, batchingWindow: configuration.batchWindow)
     let gatewayID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-    let subscription = SubscriptionService(configuration: configuration, broadcaster: broadcaster, metrics: metrics, gatewayID: gatewayID, logger: logger)
+    let subscription = SubscriptionService(
+        configuration: configuration,
+        broadcaster: broadcaster,
+        metrics: metrics,
+        gatewayID: gatewayID,
+        logger: logger
+    )
     let streams = GatewayStreams(
         configuration: configuration,
         admission: WebSocketAdmission(configuration: configuration),

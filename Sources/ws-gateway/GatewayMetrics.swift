@@ -22,17 +22,25 @@ struct GatewayMetrics: Sendable {
         received = registry.counter("gateway_messages_received", help: "Events received from the Redis subscription or gap fill.")
         delivered = registry.counter("gateway_messages_delivered", help: "Event frames written to WebSocket clients (live).")
         replayed = registry.counter("gateway_messages_replayed", help: "Event frames sent from history for since= and backlog=.")
-        slowConsumerCloses = registry.counter("gateway_slow_consumer_closes", help: "Clients closed with 4008 because their queue passed --max-queue-bytes.")
+        slowConsumerCloses = registry.counter(
+            "gateway_slow_consumer_closes",
+            help: "Clients closed with 4008 because their queue passed --max-queue-bytes."
+        )
         deadPeerCloses = registry.counter("gateway_dead_peer_closes", help: "Clients dropped for missing a pong.")
-        subscriptionReconnects = registry.counter("gateway_subscription_reconnects", help: "Times the Redis subscription dropped and was re-established.")
+        subscriptionReconnects = registry.counter(
+            "gateway_subscription_reconnects",
+            help: "Times the Redis subscription dropped and was re-established."
+        )
         gapFillEvents = registry.counter("gateway_gap_fill_events", help: "Events read back from the stream after a subscription drop.")
         invalidMessages = registry.counter("gateway_invalid_messages", help: "Channel messages that were not envelopes (ignored).")
         subscriptionHealthy = registry.gauge("gateway_subscription_healthy", help: "1 while the subscription delivers the gateway's own heartbeat.")
         fanoutLatency = registry.secondsHistogram(
             "gateway_fanout_latency",
             help: "Time from the event's stream id (when Redis stored it) to its frames being written to clients.",
-            buckets: [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)]
+            buckets: [
+                .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+            ]
         )
     }
 

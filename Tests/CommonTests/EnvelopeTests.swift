@@ -7,7 +7,10 @@ struct EnvelopeTests {
     func envelopeRoundTrip() throws {
         let event = Array(#"{"event":"open","msg":{"tags":["a","b"],"subaccount":"eu","email":"X@Y.z"}}"#.utf8)
         let envelope = Envelope.make(id: "17-3", type: "open", email: "X@Y.z\"", event: event)
-        #expect(String(decoding: envelope, as: UTF8.self) == #"{"id":"17-3","type":"open","email":"X@Y.z\"","event":{"event":"open","msg":{"tags":["a","b"],"subaccount":"eu","email":"X@Y.z"}}}"#)
+        #expect(
+            String(decoding: envelope, as: UTF8.self)
+                == #"{"id":"17-3","type":"open","email":"X@Y.z\"","event":{"event":"open","msg":{"tags":["a","b"],"subaccount":"eu","email":"X@Y.z"}}}"#
+        )
         let summary = try EnvelopeSummary(envelope: envelope)
         #expect(summary.id == StreamID(milliseconds: 17, sequence: 3))
         #expect(summary.attributes == EventAttributes(type: "open", email: "x@y.z\"", tags: ["a", "b"], subaccount: "eu"))

@@ -14,7 +14,10 @@ struct MandrillEventTests {
 
     // MARK: - What is rejected
 
-    @Test("anything but a JSON array of objects is rejected", arguments: ["", "{}", "null", "[1]", "[{}, \"x\"]", "[{]", "[{}]x", "[{\"a\":01}]", "[{\"a\":\"\u{01}\"}]", "[{\"a\":tru}]"])
+    @Test(
+        "anything but a JSON array of objects is rejected",
+        arguments: ["", "{}", "null", "[1]", "[{}, \"x\"]", "[{]", "[{}]x", "[{\"a\":01}]", "[{\"a\":\"\u{01}\"}]", "[{\"a\":tru}]"]
+    )
     func rejectsNonArrays(json: String) {
         #expect(throws: JSONError.self) { try MandrillBatch(json: json) }
     }

@@ -1,5 +1,5 @@
-import Testing
 import Foundation
+import Testing
 
 /// The two real signed Mandrill captures in `Vectors/` (copied from shared/mandrill-peer-vectors).
 struct PeerVector {
@@ -27,4 +27,3 @@ struct PeerVector {
     static let rails = "mandrill-rails-click_with_signature"
     static let dotnet = "mandrill-net-sample_webhook"
 }
-

@@ -91,7 +91,10 @@ struct RedisClientTests {
     @Test("passwords and databases from the URL are used")
     func authAndDatabase() async throws {
         let server = try await RedisServer(arguments: ["--requirepass", "s3cret"])
-        let authed = RedisClient(configuration: try RedisConfiguration(url: "redis://:s3cret@127.0.0.1:\(server.port)/2"), logger: Logger(label: "test"))
+        let authed = RedisClient(
+            configuration: try RedisConfiguration(url: "redis://:s3cret@127.0.0.1:\(server.port)/2"),
+            logger: Logger(label: "test")
+        )
         authed.start()
         _ = try await authed.send("SET", "where", "db2")
         #expect(try await authed.send("CLIENT", "INFO").string?.contains("db=2") == true)

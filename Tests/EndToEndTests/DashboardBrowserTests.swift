@@ -37,7 +37,8 @@ struct DashboardBrowserTests {
         try await waitUntil("five rows in the table") {
             (try await browser.run("return document.querySelectorAll('#events tr').length") as? Int ?? 0) >= 5
         }
-        let subjects = try await browser.run("return Array.from(document.querySelectorAll('#events .col-subject')).map(c => c.textContent)") as? [String]
+        let subjects =
+            try await browser.run("return Array.from(document.querySelectorAll('#events .col-subject')).map(c => c.textContent)") as? [String]
         #expect(subjects?.count == 5)
         #expect(subjects?.allSatisfy { $0 == Self.hostileSubject } == true, "\(subjects ?? [])")
         let types = try await browser.run("return Array.from(document.querySelectorAll('#events tr')).map(r => r.dataset.type)") as? [String]

@@ -28,7 +28,11 @@ struct LoadBalancerTests {
         #expect(!config.contains("__"), "every placeholder is filled")
         let file = prefix.appendingPathComponent("nginx.conf")
         try config.write(to: file, atomically: true, encoding: .utf8)
-        let process = try ManagedProcess(name: "nginx-\(port)", executable: nginx, arguments: ["-p", prefix.path, "-c", file.path, "-g", "daemon off;"])
+        let process = try ManagedProcess(
+            name: "nginx-\(port)",
+            executable: nginx,
+            arguments: ["-p", prefix.path, "-c", file.path, "-g", "daemon off;"]
+        )
         try await waitUntil("nginx on \(port) (log: \(process.logFile.path))") {
             guard process.isRunning else { throw TestSupportError("nginx exited: \(process.log)") }
             return isListening(port: port)
@@ -92,7 +96,9 @@ struct LoadBalancerTests {
         let stored = StreamEntry.entries(in: try await checker.send("XRANGE", "mandrill:events", "-", "+")).map(\.id)
         #expect(stored.count == 36 * 20, "every acknowledged event stored exactly once")
         for client in clients {
-            try await waitUntil("a client to catch up (\(client.ids.count) of \(stored.count))", timeout: .seconds(60)) { client.ids.count >= stored.count }
+            try await waitUntil("a client to catch up (\(client.ids.count) of \(stored.count))", timeout: .seconds(60)) {
+                client.ids.count >= stored.count
+            }
             #expect(client.ids == stored)
         }
         #expect(clients.contains { $0.connections >= 2 }, "some clients were on the killed gateway and reconnected")

@@ -1,6 +1,6 @@
 import Foundation
-import NetClients
 import NIOHTTP1
+import NetClients
 import Simulation
 import TestSupport
 import Testing
@@ -32,7 +32,9 @@ struct OpenAPIContractTests {
         let redis = try await RedisServer()
         let ingest = try await ProductProcess.start("hook-ingest", arguments: ["--redis-url", redis.url])
         let gateway = try await ProductProcess.start("ws-gateway", arguments: ["--redis-url", redis.url])
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(try await httpRequest(.GET, port: ingest.port, "/openapi.json").body)) as? [String: Any])
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(try await httpRequest(.GET, port: ingest.port, "/openapi.json").body)) as? [String: Any]
+        )
         let paths = try #require(document["paths"] as? [String: [String: Any]])
         #expect(paths.count >= 12)
         var checked = 0
@@ -44,7 +46,10 @@ struct OpenAPIContractTests {
                 guard let operation = operation as? [String: Any], let responses = operation["responses"] as? [String: Any] else { continue }
                 let documented = Set(responses.keys.compactMap(Int.init))
                 let response = try await httpRequest(HTTPMethod(rawValue: method.uppercased()), port: port, concretePath)
-                #expect(documented.contains(response.status), "\(method.uppercased()) \(path) on \(process) answered \(response.status), documented \(documented.sorted())")
+                #expect(
+                    documented.contains(response.status),
+                    "\(method.uppercased()) \(path) on \(process) answered \(response.status), documented \(documented.sorted())"
+                )
                 checked += 1
             }
         }

@@ -46,7 +46,12 @@ extension TestClientProtocol {
         return try await execute(uri: path, method: .post, headers: headers, body: ByteBuffer(bytes: batch.body))
     }
 
-    func post(events: [SimJSON], url: String = IngestHarness.url, key: String = IngestHarness.key, path: String = IngestHarness.path) async throws -> TestResponse {
+    func post(
+        events: [SimJSON],
+        url: String = IngestHarness.url,
+        key: String = IngestHarness.key,
+        path: String = IngestHarness.path
+    ) async throws -> TestResponse {
         try await post(SignedBatch(events: events, signedURL: url, key: key), path: path)
     }
 }

@@ -97,7 +97,11 @@ struct StorageTests {
         let redis = try await RedisServer()
         let checker = redis.client()
         var factory = EventFactory(seed: 1000)
-        let batch = SignedBatch(events: factory.batch(size: 1000, types: EventFactory.messageTypes), signedURL: IngestHarness.url, key: IngestHarness.key)
+        let batch = SignedBatch(
+            events: factory.batch(size: 1000, types: EventFactory.messageTypes),
+            signedURL: IngestHarness.url,
+            key: IngestHarness.key
+        )
         #expect(batch.body.count > 1_000_000)
         try await IngestHarness(redis: redis).run { client in
             let counts = try await client.post(batch).counts

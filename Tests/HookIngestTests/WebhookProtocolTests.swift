@@ -1,6 +1,6 @@
 import Common
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -95,7 +95,9 @@ struct WebhookProtocolTests {
             #expect(wrong.status == .unauthorized)
             #expect(wrong.text == #"{"error":"unauthorized"}"#)
             // Signed over another URL (http instead of https): what a TLS-terminating proxy causes.
-            let otherURL = try await client.post(SignedBatch(events: events(2), signedURL: "http://hooks.example.com/mandrill/events", key: IngestHarness.key))
+            let otherURL = try await client.post(
+                SignedBatch(events: events(2), signedURL: "http://hooks.example.com/mandrill/events", key: IngestHarness.key)
+            )
             #expect(otherURL.status == .unauthorized)
             #expect(try await client.post(valid).status == .ok)
             let rotated = try await client.post(SignedBatch(events: events(2, seed: 9), signedURL: IngestHarness.url, key: "rotated-in-key"))
@@ -129,7 +131,9 @@ struct WebhookProtocolTests {
             try await client.execute(uri: "/api/hook/", method: .head) { #expect($0.status == .ok) }
             let url = WebhookRegistration.unconfigured.url
             #expect(try await client.post(SignedBatch(mandrillEvents: "[]", signedURL: url, key: "test-webhook"), path: "/api/hook/").status == .ok)
-            #expect(try await client.post(SignedBatch(events: events(1), signedURL: url, key: "anything"), path: "/api/hook/").status == .unauthorized)
+            #expect(
+                try await client.post(SignedBatch(events: events(1), signedURL: url, key: "anything"), path: "/api/hook/").status == .unauthorized
+            )
         }
         #expect(harness.logs.text.contains("No webhook registration configured"))
     }
@@ -152,7 +156,10 @@ struct WebhookProtocolTests {
         }
     }
 
-    @Test("a batch that is not a JSON array of objects gets 400 and nothing of it is stored", arguments: ["{}", "[{},1]", "[{\"event\":\"open\"", "not json", "[{}]]"])
+    @Test(
+        "a batch that is not a JSON array of objects gets 400 and nothing of it is stored",
+        arguments: ["{}", "[{},1]", "[{\"event\":\"open\"", "not json", "[{}]]"]
+    )
     func badBatch(json: String) async throws {
         let redis = try await RedisServer()
         let checker = redis.client()
@@ -170,10 +177,11 @@ struct WebhookProtocolTests {
         let redis = try await RedisServer()
         let checker = redis.client()
         var factory = EventFactory(seed: 11)
-        let batch = factory.batch(size: 39) + [
-            .object([("event", .string("sms_delivered")), ("_id", .string("sms1")), ("ts", .int(5))]),
-            .object([("whatever", .string("new shape"))]),
-        ]
+        let batch =
+            factory.batch(size: 39) + [
+                .object([("event", .string("sms_delivered")), ("_id", .string("sms1")), ("ts", .int(5))]),
+                .object([("whatever", .string("new shape"))]),
+            ]
         try await IngestHarness(redis: redis).run { client in
             let response = try await client.post(events: batch)
             #expect(response.status == .ok)

@@ -41,11 +41,14 @@ struct AccessTests {
         }
     }
 
-    @Test("bad handshakes and queries get 400 with a reason; a plain GET gets 426", arguments: [
-        ("since=yesterday", "since must be a stream id"),
-        ("since=1-0&backlog=3", "not both"),
-        ("backlog=-1", "backlog must be"),
-    ])
+    @Test(
+        "bad handshakes and queries get 400 with a reason; a plain GET gets 426",
+        arguments: [
+            ("since=yesterday", "since must be a stream id"),
+            ("since=1-0&backlog=3", "not both"),
+            ("backlog=-1", "backlog must be"),
+        ]
+    )
     func badRequests(query: String, reason: String) async throws {
         let redis = try await RedisServer()
         try await GatewayHarness(redis: redis).run { port, client in
@@ -54,9 +57,14 @@ struct AccessTests {
             #expect(refused.body.contains(reason))
             let plain = try await client.execute(uri: "/ws/email/", method: .get)
             #expect(plain.status == .upgradeRequired)
-            let badKey = try await httpRequest(.GET, port: port, "/ws/email/", headers: [
-                ("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Key", "tooshort"), ("Sec-WebSocket-Version", "13"),
-            ])
+            let badKey = try await httpRequest(
+                .GET,
+                port: port,
+                "/ws/email/",
+                headers: [
+                    ("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Key", "tooshort"), ("Sec-WebSocket-Version", "13"),
+                ]
+            )
             #expect(badKey.status == 400)
         }
     }
@@ -96,7 +104,7 @@ struct AccessTests {
     func deadPeers() async throws {
         let redis = try await RedisServer()
         var harness = GatewayHarness(redis: redis)
-        harness.configure = { $0.pingInterval = .milliseconds(200) }
+        harness.configure = { $0.pingInterval = .seconds(1) }
         try await harness.run { port, _ in
             let (alive, aliveCollector) = try await connect(port: port)
             let (_, deadCollector) = try await connect(port: port, answerPings: false)
@@ -119,9 +127,10 @@ struct AccessTests {
             let result9 = try await client.execute(uri: "/healthz", method: .get).status
             #expect(result9 == .ok)
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
-            for name in ["mandrill_gateway_connections", "mandrill_gateway_messages_delivered_total", "mandrill_gateway_slow_consumer_closes_total",
-                "mandrill_gateway_subscription_reconnects_total", "mandrill_gateway_gap_fill_events_total", "mandrill_gateway_fanout_latency_seconds"]
-            {
+            for name in [
+                "mandrill_gateway_connections", "mandrill_gateway_messages_delivered_total", "mandrill_gateway_slow_consumer_closes_total",
+                "mandrill_gateway_subscription_reconnects_total", "mandrill_gateway_gap_fill_events_total", "mandrill_gateway_fanout_latency_seconds",
+            ] {
                 #expect(metrics.contains(name), "\(name)")
             }
         }
@@ -129,7 +138,10 @@ struct AccessTests {
 
     @Test("the embedded dashboard is the checked-in dashboard.html (run scripts/embed-assets.sh after editing it)")
     func dashboardInSync() throws {
-        let html = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("Sources/ws-gateway/Dashboard/dashboard.html"), encoding: .utf8)
+        let html = try String(
+            contentsOf: TestPaths.packageRoot.appendingPathComponent("Sources/ws-gateway/Dashboard/dashboard.html"),
+            encoding: .utf8
+        )
         #expect(DashboardHTML.text + "\n" == html || DashboardHTML.text == html)
     }
 }

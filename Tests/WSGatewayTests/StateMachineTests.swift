@@ -5,7 +5,11 @@ import Testing
 @testable import ws_gateway
 
 private func publication(_ ms: UInt64, _ seq: UInt64 = 0) -> Publication {
-    Publication(id: StreamID(milliseconds: ms, sequence: seq), attributes: EventAttributes(type: "open", email: "", tags: [], subaccount: ""), envelope: [])
+    Publication(
+        id: StreamID(milliseconds: ms, sequence: seq),
+        attributes: EventAttributes(type: "open", email: "", tags: [], subaccount: ""),
+        envelope: []
+    )
 }
 
 @Suite("Stream sequencer: gap fill after subscription drops")
@@ -63,7 +67,11 @@ struct StreamSequencerTests {
         #expect(action.deliver.map(\.id.milliseconds) == [2])
         #expect(action.readGap == StreamID(milliseconds: 2, sequence: 0), "must read again: held messages were dropped")
         #expect(!sequencer.isLive)
-        let rest = sequencer.gapRead([publication(3), publication(4), publication(5)], through: StreamID(milliseconds: 5, sequence: 0), complete: true)
+        let rest = sequencer.gapRead(
+            [publication(3), publication(4), publication(5)],
+            through: StreamID(milliseconds: 5, sequence: 0),
+            complete: true
+        )
         #expect(rest.deliver.map(\.id.milliseconds) == [3, 4, 5])
         #expect(sequencer.isLive)
     }
@@ -87,7 +95,11 @@ struct ClientStreamStateTests {
     @Test("a replay whose queue passes the limit asks to close the client as slow")
     func replayOverflow() {
         var state = ClientStreamState(replaying: true, queueLimit: 10)
-        let big = Publication(id: StreamID(milliseconds: 1, sequence: 0), attributes: EventAttributes(type: "", email: "", tags: [], subaccount: ""), envelope: Array(repeating: 65, count: 20))
+        let big = Publication(
+            id: StreamID(milliseconds: 1, sequence: 0),
+            attributes: EventAttributes(type: "", email: "", tags: [], subaccount: ""),
+            envelope: Array(repeating: 65, count: 20)
+        )
         #expect(state.receive(big) == .overflow)
         #expect(state.receive(publication(2)) == .none)
     }
@@ -118,8 +130,13 @@ struct AdmissionTests {
     @Test("tokens: query or Bearer; origins: own host by default, or the configured list")
     func tokensAndOrigins() {
         let secured = admission { $0.tokens = ["s3cret"] }
-        #expect(secured.evaluate(path: "/ws/email/", query: nil, headers: key, host: "gw:1") == .refuse(status: .unauthorized, reason: "a valid token is required"))
-        if case .refuse = secured.evaluate(path: "/ws/email/", query: "token=s3cret", headers: key, host: "gw:1") { Issue.record("token in the query refused") }
+        #expect(
+            secured.evaluate(path: "/ws/email/", query: nil, headers: key, host: "gw:1")
+                == .refuse(status: .unauthorized, reason: "a valid token is required")
+        )
+        if case .refuse = secured.evaluate(path: "/ws/email/", query: "token=s3cret", headers: key, host: "gw:1") {
+            Issue.record("token in the query refused")
+        }
         var bearer = key
         bearer[.authorization] = "Bearer s3cret"
         if case .refuse = secured.evaluate(path: "/ws/email/", query: nil, headers: bearer, host: "gw:1") { Issue.record("Bearer token refused") }
@@ -130,7 +147,9 @@ struct AdmissionTests {
         if case .refuse = open.evaluate(path: "/ws/email/", query: nil, headers: sameOrigin, host: "gw:1") { Issue.record("own origin refused") }
         var foreign = key
         foreign[.origin] = "https://evil.example"
-        #expect(open.evaluate(path: "/ws/email/", query: nil, headers: foreign, host: "gw:1") == .refuse(status: .forbidden, reason: "origin not allowed"))
+        #expect(
+            open.evaluate(path: "/ws/email/", query: nil, headers: foreign, host: "gw:1") == .refuse(status: .forbidden, reason: "origin not allowed")
+        )
         let listed = admission { $0.allowedOrigins = ["https://evil.example"] }
         if case .refuse = listed.evaluate(path: "/ws/email/", query: nil, headers: foreign, host: "gw:1") { Issue.record("listed origin refused") }
     }
@@ -150,4 +169,3 @@ struct AdmissionTests {
         #expect(limited.reserveSlot())
     }
 }
-

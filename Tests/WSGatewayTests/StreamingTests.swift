@@ -36,7 +36,12 @@ struct StreamingTests {
                     let parts = pair.split(separator: "=", maxSplits: 1)
                     parameters[String(parts[0])] = String(parts[1])
                 }
-                let filter = EventFilter(types: parameters["types"], emails: parameters["email"], tags: parameters["tag"], subaccounts: parameters["subaccount"])
+                let filter = EventFilter(
+                    types: parameters["types"],
+                    emails: parameters["email"],
+                    tags: parameters["tag"],
+                    subaccounts: parameters["subaccount"]
+                )
                 let expected = entries.filter { filter.matches($0.attributes) }.map(\.id)
                 if expected.isEmpty {
                     // Publish one more event everybody gets, then check nothing else came first.

@@ -14,7 +14,7 @@ package enum Envelope {
         return output
     }
 
-    package static func make(id: String, head: [UInt8], event: some Collection<UInt8>) -> [UInt8] {
+    package static func make(id: String, head: [UInt8], event: ArraySlice<UInt8>) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(id.utf8.count + head.count + event.count + 10)
         output.append(contentsOf: Array("{\"id\":\"".utf8))
@@ -26,7 +26,7 @@ package enum Envelope {
         return output
     }
 
-    package static func make(id: String, type: String, email: String, event: some Collection<UInt8>) -> [UInt8] {
-        make(id: id, head: head(type: type, email: email), event: event)
+    package static func make(id: String, type: String, email: String, event: [UInt8]) -> [UInt8] {
+        make(id: id, head: head(type: type, email: email), event: event[...])
     }
 }

@@ -76,7 +76,8 @@ package struct MandrillEvent: Sendable {
             email = msgMember("email")?.scalarText ?? ""
             messageID = nil
             messageSnapshot = nil
-            let identity = Self.inboundMessageID(headers: msgMember("headers"))
+            let identity =
+                Self.inboundMessageID(headers: msgMember("headers"))
                 ?? msgMember("raw_msg").map { "sha256:" + Self.hexSHA256($0.string.map { Array($0.utf8) } ?? Array($0.rawBytes)) }
                 ?? "sha256:" + Self.hexSHA256(Array(raw.rawBytes))
             dedupHash = Self.hash(["inbound", identity, timestamp, email])

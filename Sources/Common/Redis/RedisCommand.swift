@@ -16,7 +16,19 @@ package struct RedisCommand: Sendable {
         argument.withUTF8 { append(bytes: $0) }
     }
 
-    package mutating func append(bytes: some Collection<UInt8>) {
+    // Concrete overloads rather than one generic: callers in other modules would otherwise get unspecialised
+    // per-byte code for megabyte-sized arguments.
+    package mutating func append(bytes: [UInt8]) {
+        storage.append(contentsOf: bytes)
+        lengths.append(bytes.count)
+    }
+
+    package mutating func append(bytes: ArraySlice<UInt8>) {
+        storage.append(contentsOf: bytes)
+        lengths.append(bytes.count)
+    }
+
+    package mutating func append(bytes: UnsafeBufferPointer<UInt8>) {
         storage.append(contentsOf: bytes)
         lengths.append(bytes.count)
     }

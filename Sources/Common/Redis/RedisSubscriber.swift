@@ -77,7 +77,12 @@ private final class SubscriptionHandler: @unchecked Sendable {
     let onStatus: (RedisSubscriber.Status) -> Void
     private var confirmed = 0
 
-    init(channels: [String], logger: Logger, onMessage: @escaping RedisSubscriber.MessageHandler, onStatus: @escaping (RedisSubscriber.Status) -> Void) {
+    init(
+        channels: [String],
+        logger: Logger,
+        onMessage: @escaping RedisSubscriber.MessageHandler,
+        onStatus: @escaping (RedisSubscriber.Status) -> Void
+    ) {
         self.channels = channels
         self.logger = logger
         self.onMessage = onMessage

@@ -21,7 +21,11 @@ struct IngestConfiguration: Sendable {
         guard (0...65535).contains(port) else { throw ConfigurationError("port must be between 0 and 65535") }
 
         redis = try RedisConfiguration(url: resolve(options.redisURL, environment.string("REDIS_URL"), default: "redis://127.0.0.1:6379"))
-        let timeout = resolve(try parseDurationOption(options.redisTimeout, name: "redis-timeout"), try environment.duration("REDIS_TIMEOUT"), default: .seconds(1))
+        let timeout = resolve(
+            try parseDurationOption(options.redisTimeout, name: "redis-timeout"),
+            try environment.duration("REDIS_TIMEOUT"),
+            default: .seconds(1)
+        )
         guard timeout > .zero else { throw ConfigurationError("--redis-timeout must be more than zero") }
         redis.commandTimeout = timeout
         redis.connectTimeout = timeout
@@ -35,7 +39,11 @@ struct IngestConfiguration: Sendable {
         guard streamMaxLength >= 1 else { throw ConfigurationError("--stream-maxlen must be at least 1") }
         dedupTTL = resolve(try parseDurationOption(options.dedupTTL, name: "dedup-ttl"), try environment.duration("DEDUP_TTL"), default: dedupTTL)
         guard dedupTTL >= .seconds(1) else { throw ConfigurationError("--dedup-ttl must be at least 1s") }
-        messageTTL = resolve(try parseDurationOption(options.messageTTL, name: "message-ttl"), try environment.duration("MESSAGE_TTL"), default: messageTTL)
+        messageTTL = resolve(
+            try parseDurationOption(options.messageTTL, name: "message-ttl"),
+            try environment.duration("MESSAGE_TTL"),
+            default: messageTTL
+        )
 
         if let path = options.config ?? environment.string("INGEST_CONFIG") {
             registrations += try RegistrationFile.load(path: path)

@@ -17,7 +17,9 @@ struct DocsController: Sendable {
         router.get("/doc") { _, _ in
             Response(
                 status: .ok,
-                headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: Self.docContentSecurityPolicy, .xContentTypeOptions: "nosniff"],
+                headers: [
+                    .contentType: "text/html; charset=utf-8", .contentSecurityPolicy: Self.docContentSecurityPolicy, .xContentTypeOptions: "nosniff",
+                ],
                 body: .init(byteBuffer: ByteBuffer(string: DocPageHTML.text))
             )
         }

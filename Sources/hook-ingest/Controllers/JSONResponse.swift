@@ -27,4 +27,3 @@ struct APIError: HTTPResponseError {
         return .json(status, body, headers: headers)
     }
 }
-

@@ -61,8 +61,8 @@ struct WebhookController: Sendable {
         }
         let form: FormBody
         do {
-            form = try FormBody(decoding: body.readableBytesView)
-        } catch {
+            form = try body.withUnsafeReadableBytes { try FormBody(decoding: $0) }
+        } catch let error as FormDecodingError {
             throw APIError(status: .badRequest, message: error.description)
         }
         let isTestKey = try verifySignature(request, form: form, registration: registration)
@@ -73,7 +73,10 @@ struct WebhookController: Sendable {
         do {
             batch = try MandrillBatch(json: events)
         } catch {
-            logger.notice("Webhook batch rejected: not a JSON array of objects", metadata: ["path": .string(registration.path), "reason": .string(error.description)])
+            logger.notice(
+                "Webhook batch rejected: not a JSON array of objects",
+                metadata: ["path": .string(registration.path), "reason": .string(error.description)]
+            )
             throw APIError(status: .badRequest, message: "mandrill_events must be a JSON array of objects (\(error.description))")
         }
         if isTestKey {
@@ -100,7 +103,9 @@ struct WebhookController: Sendable {
         metrics.eventsDuplicate.increment(by: Int64(result.duplicates))
         logger.debug(
             "Batch stored",
-            metadata: ["path": .string(registration.path), "received": .stringConvertible(result.received), "stored": .stringConvertible(result.stored)]
+            metadata: [
+                "path": .string(registration.path), "received": .stringConvertible(result.received), "stored": .stringConvertible(result.stored),
+            ]
         )
         return result
     }
@@ -114,7 +119,9 @@ struct WebhookController: Sendable {
         if MandrillSignature.matchingKey(header: signature, url: registration.url, fields: form.fields, keys: registration.keys) != nil {
             return false
         }
-        if MandrillSignature.matchingKey(header: signature, url: registration.url, fields: form.fields, keys: [MandrillSignature.testWebhookKey]) != nil {
+        if MandrillSignature.matchingKey(header: signature, url: registration.url, fields: form.fields, keys: [MandrillSignature.testWebhookKey])
+            != nil
+        {
             return true
         }
         // The body of a 401 never says why: no hint to someone probing keys or URLs.

@@ -21,6 +21,8 @@ struct GatewayConfiguration: Sendable {
     var maxFrameBytes = 4096
     var drainTimeout: Duration = .seconds(5)
     var maxBacklog = 10_000
+    /// Drains closer together than this are merged under load (see ``LoopHub``).
+    var batchWindow: Duration = .milliseconds(5)
     /// How often the gateway proves its subscription works by receiving its own heartbeat.
     var heartbeatInterval: Duration = .seconds(1)
 
@@ -31,7 +33,11 @@ struct GatewayConfiguration: Sendable {
         port = resolve(options.port, try environment.int("GATEWAY_PORT"), default: port)
         guard (0...65535).contains(port) else { throw ConfigurationError("port must be between 0 and 65535") }
         redis = try RedisConfiguration(url: resolve(options.redisURL, environment.string("REDIS_URL"), default: "redis://127.0.0.1:6379"))
-        let timeout = resolve(try parseDurationOption(options.redisTimeout, name: "redis-timeout"), try environment.duration("REDIS_TIMEOUT"), default: .seconds(2))
+        let timeout = resolve(
+            try parseDurationOption(options.redisTimeout, name: "redis-timeout"),
+            try environment.duration("REDIS_TIMEOUT"),
+            default: .seconds(2)
+        )
         guard timeout > .zero else { throw ConfigurationError("--redis-timeout must be more than zero") }
         redis.commandTimeout = timeout
         redis.connectTimeout = timeout
@@ -44,7 +50,11 @@ struct GatewayConfiguration: Sendable {
         guard maxQueueBytes >= 16 * 1024 else { throw ConfigurationError("--max-queue-bytes must be at least 16384") }
         maxConnections = resolve(options.maxConnections, try environment.int("GATEWAY_MAX_CONNECTIONS"), default: maxConnections)
         guard maxConnections >= 1 else { throw ConfigurationError("--max-connections must be at least 1") }
-        pingInterval = resolve(try parseDurationOption(options.pingInterval, name: "ping-interval"), try environment.duration("GATEWAY_PING_INTERVAL"), default: pingInterval)
+        pingInterval = resolve(
+            try parseDurationOption(options.pingInterval, name: "ping-interval"),
+            try environment.duration("GATEWAY_PING_INTERVAL"),
+            default: pingInterval
+        )
         guard pingInterval >= .milliseconds(100) else { throw ConfigurationError("--ping-interval must be at least 100ms") }
         handshakeTimeout = resolve(
             try parseDurationOption(options.handshakeTimeout, name: "handshake-timeout"),
@@ -54,7 +64,17 @@ struct GatewayConfiguration: Sendable {
         guard handshakeTimeout > .zero else { throw ConfigurationError("--handshake-timeout must be more than zero") }
         maxFrameBytes = resolve(options.maxFrameBytes, try environment.int("GATEWAY_MAX_FRAME_BYTES"), default: maxFrameBytes)
         guard maxFrameBytes >= 125 else { throw ConfigurationError("--max-frame-bytes must be at least 125 (a control frame)") }
-        drainTimeout = resolve(try parseDurationOption(options.drainTimeout, name: "drain-timeout"), try environment.duration("GATEWAY_DRAIN_TIMEOUT"), default: drainTimeout)
+        drainTimeout = resolve(
+            try parseDurationOption(options.drainTimeout, name: "drain-timeout"),
+            try environment.duration("GATEWAY_DRAIN_TIMEOUT"),
+            default: drainTimeout
+        )
+        batchWindow = resolve(
+            try parseDurationOption(options.batchWindow, name: "batch-window"),
+            try environment.duration("GATEWAY_BATCH_WINDOW"),
+            default: batchWindow
+        )
+        guard batchWindow <= .seconds(1) else { throw ConfigurationError("--batch-window must be at most 1s") }
         maxBacklog = resolve(options.maxBacklog, try environment.int("GATEWAY_MAX_BACKLOG"), default: maxBacklog)
         guard maxBacklog >= 0 else { throw ConfigurationError("--max-backlog must be 0 or more") }
     }

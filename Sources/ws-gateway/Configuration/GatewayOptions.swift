@@ -14,19 +14,32 @@ struct GatewayOptions: ParsableArguments {
     @Option(name: .long, help: "Prefix of every Redis key and channel (env: REDIS_PREFIX, default: mandrill).")
     var redisPrefix: String?
 
-    @Option(name: .long, help: "Comma-separated tokens; when set, a WebSocket client must send one as token= or a Bearer header (env: GATEWAY_TOKENS, default: none).")
+    @Option(
+        name: .long,
+        help: "Comma-separated tokens; when set, a WebSocket client must send one as token= or a Bearer header (env: GATEWAY_TOKENS, default: none)."
+    )
     var tokens: String?
 
-    @Option(name: .long, help: "Comma-separated origins (scheme://host[:port]) browsers may connect from, or * (env: GATEWAY_ALLOWED_ORIGINS, default: the gateway's own host).")
+    @Option(
+        name: .long,
+        help:
+            "Comma-separated origins (scheme://host[:port]) browsers may connect from, or * (env: GATEWAY_ALLOWED_ORIGINS, default: the gateway's own host)."
+    )
     var allowedOrigins: String?
 
-    @Option(name: .long, help: "Bytes a client may have queued before it is closed as a slow consumer, code 4008 (env: GATEWAY_MAX_QUEUE_BYTES, default: 1048576).")
+    @Option(
+        name: .long,
+        help: "Bytes a client may have queued before it is closed as a slow consumer, code 4008 (env: GATEWAY_MAX_QUEUE_BYTES, default: 1048576)."
+    )
     var maxQueueBytes: Int?
 
     @Option(name: .long, help: "Most WebSocket connections at once (env: GATEWAY_MAX_CONNECTIONS, default: the open-file limit minus 256).")
     var maxConnections: Int?
 
-    @Option(name: .long, help: "How often clients are pinged; a client that misses a pong by the next ping is closed (env: GATEWAY_PING_INTERVAL, default: 25s).")
+    @Option(
+        name: .long,
+        help: "How often clients are pinged; a client that misses a pong by the next ping is closed (env: GATEWAY_PING_INTERVAL, default: 25s)."
+    )
     var pingInterval: String?
 
     @Option(name: .long, help: "Time a new connection has to complete its HTTP request (env: GATEWAY_HANDSHAKE_TIMEOUT, default: 10s).")
@@ -35,11 +48,21 @@ struct GatewayOptions: ParsableArguments {
     @Option(name: .long, help: "Largest frame a client may send; clients only send control frames (env: GATEWAY_MAX_FRAME_BYTES, default: 4096).")
     var maxFrameBytes: Int?
 
-    @Option(name: .long, help: "On SIGTERM, how long clients get to answer the 1001 close before they are dropped (env: GATEWAY_DRAIN_TIMEOUT, default: 5s).")
+    @Option(
+        name: .long,
+        help: "On SIGTERM, how long clients get to answer the 1001 close before they are dropped (env: GATEWAY_DRAIN_TIMEOUT, default: 5s)."
+    )
     var drainTimeout: String?
 
     @Option(name: .long, help: "Largest backlog= a client may ask for (env: GATEWAY_MAX_BACKLOG, default: 10000).")
     var maxBacklog: Int?
+
+    @Option(
+        name: .long,
+        help:
+            "Under load, events are flushed to clients at most once per this window, several per system call; 0 flushes every event at once (env: GATEWAY_BATCH_WINDOW, default: 5ms)."
+    )
+    var batchWindow: String?
 
     @Option(name: .long, help: "How long to wait for Redis commands (replay reads, heartbeats) (env: REDIS_TIMEOUT, default: 2s).")
     var redisTimeout: String?

@@ -5,11 +5,12 @@ final class Broadcaster: Sendable {
     private let hubs: [ObjectIdentifier: LoopHub]
     private let allHubs: [LoopHub]
 
-    init(eventLoopGroup: any EventLoopGroup, metrics: GatewayMetrics) {
+    init(eventLoopGroup: any EventLoopGroup, metrics: GatewayMetrics, batchingWindow: Duration) {
+        let window = TimeAmount.nanoseconds(batchingWindow.components.seconds * 1_000_000_000 + batchingWindow.components.attoseconds / 1_000_000_000)
         var hubs: [ObjectIdentifier: LoopHub] = [:]
         var allHubs: [LoopHub] = []
         for eventLoop in eventLoopGroup.makeIterator() {
-            let hub = LoopHub(eventLoop: eventLoop, metrics: metrics)
+            let hub = LoopHub(eventLoop: eventLoop, metrics: metrics, batchingWindow: window)
             hubs[ObjectIdentifier(eventLoop)] = hub
             allHubs.append(hub)
         }

@@ -59,7 +59,9 @@ struct HistoryReader: Sendable {
                 let connection = box.value
                 guard !connection.isClosing else { return }
                 guard case .success(let reply) = result else { return fail(connection) }
-                let matching = StreamEntry.entries(in: reply).filter { connection.request.filter.matches($0.attributes) }.map(Publication.init(entry:))
+                let matching = StreamEntry.entries(in: reply).filter { connection.request.filter.matches($0.attributes) }.map(
+                    Publication.init(entry:)
+                )
                 let last = StreamEntry.lastID(in: reply)
                 let complete = (reply.array?.count ?? 0) < Self.pageSize
                 metrics.replayed.increment(by: Int64(matching.count))

@@ -22,7 +22,14 @@ final class LoopHub: @unchecked Sendable {
     private struct Mailbox {
         var publications: [Publication] = []
         var drainScheduled = false
+        /// When the last drain started; drains closer together than `batchingWindow` are merged.
+        var lastDrain = NIODeadline.uptimeNanoseconds(0)
     }
+
+    /// Under load, drains (and so flushes, one `writev` per client) happen at most once per window, so that each
+    /// client gets several events per system call. When events are rarer than this, a drain runs at once and
+    /// nothing is delayed (`--batch-window`).
+    private let batchingWindow: TimeAmount
 
     /// Clients with the same filter: the filter is evaluated once per publication for all of them.
     private final class Group {
@@ -34,9 +41,10 @@ final class LoopHub: @unchecked Sendable {
         }
     }
 
-    init(eventLoop: any EventLoop, metrics: GatewayMetrics) {
+    init(eventLoop: any EventLoop, metrics: GatewayMetrics, batchingWindow: TimeAmount) {
         self.eventLoop = eventLoop
         self.metrics = metrics
+        self.batchingWindow = batchingWindow
     }
 
     var connectionCount: Int { groups.values.reduce(0) { $0 + $1.connections.count } }
@@ -45,14 +53,17 @@ final class LoopHub: @unchecked Sendable {
 
     /// Queues publications for this loop's clients. Safe from any thread; keeps their order.
     func enqueue(_ publications: [Publication]) {
-        let schedule = mailbox.withLock { mailbox -> Bool in
+        let next = mailbox.withLock { mailbox -> NIODeadline? in
             mailbox.publications.append(contentsOf: publications)
-            guard !mailbox.drainScheduled else { return false }
+            guard !mailbox.drainScheduled else { return nil }
             mailbox.drainScheduled = true
-            return true
+            return mailbox.lastDrain + batchingWindow
         }
-        if schedule {
+        guard let next else { return }
+        if next <= .now() {
             eventLoop.execute { self.drain() }
+        } else {
+            eventLoop.scheduleTask(deadline: next) { self.drain() }
         }
     }
 
@@ -75,6 +86,7 @@ final class LoopHub: @unchecked Sendable {
 
     private func drain() {
         let batch = mailbox.withLock { mailbox -> [Publication] in
+            mailbox.lastDrain = .now()
             let count = min(mailbox.publications.count, Self.passSize)
             let batch = Array(mailbox.publications.prefix(count))
             mailbox.publications.removeFirst(count)
@@ -82,7 +94,6 @@ final class LoopHub: @unchecked Sendable {
             return batch
         }
         var delivered = 0
-        let now = WallClock.milliseconds()
         for publication in batch {
             for group in groups.values where group.filter.matches(publication.attributes) {
                 for connection in group.connections.values where connection.deliver(publication) {
@@ -93,9 +104,13 @@ final class LoopHub: @unchecked Sendable {
                     }
                 }
             }
-            metrics.fanoutLatency.record(.milliseconds(max(0, now - Int64(publication.id.milliseconds))))
         }
         flushDirty()
+        // From the time Redis stored the event (its id) to its frames being handed to every client's socket.
+        let now = WallClock.milliseconds()
+        for publication in batch {
+            metrics.fanoutLatency.record(.milliseconds(max(0, now - Int64(publication.id.milliseconds))))
+        }
         metrics.delivered.increment(by: Int64(delivered))
         // More waiting: let socket I/O run first, then continue.
         if batch.count == Self.passSize, mailbox.withLock({ !$0.publications.isEmpty }) {

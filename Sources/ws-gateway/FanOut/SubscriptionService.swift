@@ -97,7 +97,10 @@ final class SubscriptionService: Service, @unchecked Sendable {
             perform(sequencer.subscribed())
         case .dropped(let error):
             if sequencer.isLive || sequencer.lastID != nil { metrics.subscriptionReconnects.increment() }
-            logger.warning("Subscription dropped; will fill the gap from the stream after reconnecting", metadata: ["error": .string(error.description)])
+            logger.warning(
+                "Subscription dropped; will fill the gap from the stream after reconnecting",
+                metadata: ["error": .string(error.description)]
+            )
             sequencer.dropped()
             subscribedAt = nil
         }

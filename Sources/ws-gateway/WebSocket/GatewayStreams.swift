@@ -81,6 +81,8 @@ struct GatewayStreams: Sendable {
         // The socket's own write queue is the client's bounded queue: past the high watermark it is a slow consumer.
         let high = configuration.maxQueueBytes
         _ = channel.setOption(ChannelOptions.writeBufferWaterMark, value: .init(low: high / 2, high: high))
+        // Writes are already coalesced per pass; Nagle's algorithm would only hold frames back waiting for ACKs.
+        _ = channel.setOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
         // Clients send only small control frames; a small fixed read buffer keeps idle connections cheap.
         _ = channel.setOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048))
         try channel.pipeline.syncOperations.addHandler(writer, position: .first)

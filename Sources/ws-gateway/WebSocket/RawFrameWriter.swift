@@ -10,6 +10,9 @@ final class RawFrameWriter: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = ByteBuffer
 
     private(set) var context: ChannelHandlerContext?
+    /// The channel's writability, kept from `channelWritabilityChanged`: cheaper to read per frame than the
+    /// channel's atomic flag, and only read on the loop.
+    private(set) var isWritable = true
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -17,6 +20,11 @@ final class RawFrameWriter: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        isWritable = context.channel.isWritable
+        context.fireChannelWritabilityChanged()
     }
 
     /// Queues frame bytes; nothing reaches the socket until ``flush()``.

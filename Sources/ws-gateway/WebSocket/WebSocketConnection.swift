@@ -27,7 +27,15 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     /// Runs once when the channel is gone (frees the connection slot).
     private var onClose: (() -> Void)?
 
-    init(request: StreamRequest, writer: RawFrameWriter, hub: LoopHub, queueLimit: Int, drainTimeout: Duration, logger: Logger, onClose: @escaping () -> Void) {
+    init(
+        request: StreamRequest,
+        writer: RawFrameWriter,
+        hub: LoopHub,
+        queueLimit: Int,
+        drainTimeout: Duration,
+        logger: Logger,
+        onClose: @escaping () -> Void
+    ) {
         self.request = request
         self.stream = ClientStreamState(replaying: request.start != .live, queueLimit: queueLimit)
         self.writer = writer
@@ -56,7 +64,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         case .none:
             return false
         case .send:
-            guard channel?.isWritable == true else {
+            guard writer.isWritable else {
                 closeAsSlowConsumer()
                 return false
             }

@@ -1,0 +1,139 @@
+import NIOCore
+import Synchronization
+
+/// Totals shared by every benchmark connection.
+final class BenchTotals: Sendable {
+    let events = Atomic<Int>(0)
+    let controls = Atomic<Int>(0)
+    let closed = Atomic<Int>(0)
+    private let latencies = Mutex<[Int64]>([])
+
+    func record(latencies batch: [Int64]) {
+        guard !batch.isEmpty else { return }
+        latencies.withLock { $0.append(contentsOf: batch) }
+    }
+
+    func takeLatencies() -> [Int64] {
+        latencies.withLock { $0 }
+    }
+}
+
+/// Reads server frames straight from the socket bytes without building frame objects: a header parser that
+/// counts text frames, answers pings, and (optionally) reads the `bench_ts` publish time near the start of
+/// each payload. Cheap enough that the client is not what limits the measurement (see `ws-bench selftest`).
+final class FrameCounter: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let totals: BenchTotals
+    private let measureLatency: Bool
+    private var header: [UInt8] = []
+    private var opcode: UInt8 = 0
+    private var remaining = 0
+    /// The first bytes of the current payload: enough to tell events from control messages and find `bench_ts`.
+    private var prefix: [UInt8] = []
+    private static let prefixLimit = 256
+    private var pendingEvents = 0
+    private var pendingLatencies: [Int64] = []
+    private static let timestampKey = Array(#""bench_ts":"#.utf8)
+
+    init(totals: BenchTotals, measureLatency: Bool) {
+        self.totals = totals
+        self.measureLatency = measureLatency
+        header.reserveCapacity(10)
+        prefix.reserveCapacity(Self.prefixLimit)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        buffer.withUnsafeReadableBytes { bytes in
+            var index = 0
+            while index < bytes.count {
+                if remaining == 0 && header.count < headerLength {
+                    header.append(bytes[index])
+                    index += 1
+                    if header.count == headerLength { beginPayload(context: context) }
+                    continue
+                }
+                let take = min(remaining, bytes.count - index)
+                if prefix.count < Self.prefixLimit {
+                    let keep = min(take, Self.prefixLimit - prefix.count)
+                    prefix.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<(index + keep)]))
+                }
+                remaining -= take
+                index += take
+                if remaining == 0 { endFrame(context: context) }
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if pendingEvents > 0 {
+            totals.events.add(pendingEvents, ordering: .relaxed)
+            pendingEvents = 0
+        }
+        if !pendingLatencies.isEmpty {
+            totals.record(latencies: pendingLatencies)
+            pendingLatencies.removeAll(keepingCapacity: true)
+        }
+        context.flush()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        totals.closed.add(1, ordering: .relaxed)
+    }
+
+    /// Bytes of header needed so far: 2, then 4 or 10 once the length byte is known.
+    private var headerLength: Int {
+        guard header.count >= 2 else { return 2 }
+        switch header[1] & 0x7F {
+        case 126: return 4
+        case 127: return 10
+        default: return 2
+        }
+    }
+
+    private func beginPayload(context: ChannelHandlerContext) {
+        opcode = header[0] & 0x0F
+        let length7 = Int(header[1] & 0x7F)
+        switch length7 {
+        case 126: remaining = Int(header[2]) << 8 | Int(header[3])
+        case 127: remaining = header[2...].reduce(0) { $0 << 8 | Int($1) }
+        default: remaining = length7
+        }
+        header.removeAll(keepingCapacity: true)
+        prefix.removeAll(keepingCapacity: true)
+        if remaining == 0 { endFrame(context: context) }
+    }
+
+    private func endFrame(context: ChannelHandlerContext) {
+        switch opcode {
+        case 0x1:
+            if prefix.starts(with: Array(#"{"id""#.utf8)) {
+                pendingEvents += 1
+                if measureLatency, let sent = timestamp() {
+                    pendingLatencies.append(BenchClock.nanoseconds() - sent)
+                }
+            } else {
+                totals.controls.add(1, ordering: .relaxed)
+            }
+        case 0x9:
+            // Pong with an empty payload, masked as clients must.
+            context.write(wrapOutboundOut(ByteBuffer(bytes: [0x8A, 0x80, 0, 0, 0, 0])), promise: nil)
+        default:
+            break
+        }
+        prefix.removeAll(keepingCapacity: true)
+    }
+
+    private func timestamp() -> Int64? {
+        guard let range = prefix.firstRange(of: Self.timestampKey) else { return nil }
+        var value: Int64 = 0
+        var index = range.upperBound
+        while index < prefix.count, prefix[index] >= 48, prefix[index] <= 57 {
+            value = value * 10 + Int64(prefix[index] - 48)
+            index += 1
+        }
+        return value
+    }
+}

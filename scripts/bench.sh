@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The project's benchmark. Builds in release, starts its own redis-server, hook-ingest and ws-gateway on free
+# ports, and measures:
+#   - Redis alone (redis-benchmark), for scale
+#   - hook-ingest: accepted events/s with signature verification, batches of 1, 100 and 1000 (mandrill-sim)
+#   - ws-gateway: the client's own ceiling against a trivial sender (ws-bench selftest), fan-out to 1,000
+#     clients (delivered events/s, gateway CPU per delivered event), publish-to-client latency at 30 and
+#     100 publications/s (straight to Redis and end to end through hook-ingest), and memory per idle
+#     connection at 10,000 connections.
+# Every figure is printed with the command that produced it. RUNS (default 3) repeats throughput runs; quote
+# medians: the machine is shared.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh run
+RUNS=${RUNS:-3}
+IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
+out=test-output/bench
+mkdir -p "$out"
+swift build -c release
+bin=$(swift build -c release --show-bin-path)
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+wait_ready() { for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$1/readyz" >/dev/null && return 0; sleep 0.05; done; echo "port $1 not ready"; exit 1; }
+run() { echo "\$ $*" | sed "s|$bin/||g"; "$@" 2>>"$out/stderr.log"; }
+
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --client-output-buffer-limit "pubsub 256mb 64mb 60" \
+  --logfile "$PWD/$out/redis.log" &
+pids+=($!)
+until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.05; done
+redis_url="redis://127.0.0.1:$redis_port"
+
+echo "## Redis alone"
+run redis-benchmark -p "$redis_port" -q -n 200000 -t set,get
+run redis-benchmark -p "$redis_port" -q -n 1000000 -P 16 -t set
+
+echo
+echo "## hook-ingest: accepted events/s, signature verification on"
+ingest_port=$(free_port)
+signed="http://127.0.0.1:$ingest_port/mandrill/events"
+MANDRILL_WEBHOOK_URL=$signed MANDRILL_WEBHOOK_KEYS=bench-key "$bin/hook-ingest" --port "$ingest_port" --redis-url "$redis_url" \
+  --log-level warning > "$out/hook-ingest.log" 2>&1 &
+pids+=($!)
+wait_ready "$ingest_port"
+for spec in "1 20000 32" "100 400 8" "1000 40 4"; do
+  read -r size count concurrency <<<"$spec"
+  for run_number in $(seq 1 "$RUNS"); do
+    run "$bin/mandrill-sim" --url "$signed" --key bench-key --batch-size "$size" --count "$count" --concurrency "$concurrency" \
+      --rate 0 --types send,delivered,open,click,hard_bounce --quiet
+  done
+done
+
+echo
+echo "## ws-gateway"
+gateway_port=$(free_port)
+"$bin/ws-gateway" --port "$gateway_port" --redis-url "$redis_url" --max-connections 19000 --log-level warning > "$out/ws-gateway.log" 2>&1 &
+gateway_pid=$!
+pids+=($gateway_pid)
+wait_ready "$gateway_port"
+common=(--port "$gateway_port" --gateway-pid "$gateway_pid" --redis-url "$redis_url")
+echo "### The load generator's ceiling (trivial sender, same client code)"
+run "$bin/ws-bench" selftest --clients 1000 --frames 2000
+echo "### Fan-out: 1,000 clients, every client receives every ~1 KiB event, published as fast as Redis takes them"
+for run_number in $(seq 1 "$RUNS"); do
+  run "$bin/ws-bench" fanout "${common[@]}" --clients 1000 --events 4000
+done
+echo "### Fan-out at a steady 800 publications/s (800,000 deliveries/s)"
+for run_number in $(seq 1 "$RUNS"); do
+  run "$bin/ws-bench" fanout "${common[@]}" --clients 1000 --events 3200 --rate 800
+done
+echo "### Latency, publishing straight to the Redis channel (2 client threads)"
+for rate in 30 100; do
+  run "$bin/ws-bench" latency "${common[@]}" --clients 1000 --rate "$rate" --seconds 20 --client-threads 2
+done
+echo "### Latency end to end: signed POST to hook-ingest → Redis → gateway → client (2 client threads)"
+for rate in 30 100; do
+  run "$bin/ws-bench" latency "${common[@]}" --clients 1000 --rate "$rate" --seconds 20 --client-threads 2 \
+    --ingest "127.0.0.1:$ingest_port" --signed-url "$signed" --key bench-key
+done
+echo "### Memory per idle connection (a fresh gateway)"
+kill "$gateway_pid"
+idle_port=$(free_port)
+"$bin/ws-gateway" --port "$idle_port" --redis-url "$redis_url" --max-connections 19000 --log-level warning > "$out/ws-gateway-idle.log" 2>&1 &
+idle_pid=$!
+pids+=($idle_pid)
+wait_ready "$idle_port"
+run "$bin/ws-bench" idle --port "$idle_port" --gateway-pid "$idle_pid" --redis-url "$redis_url" --clients "$IDLE_CONNECTIONS" --client-threads 2

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the product and its tests need, when they are missing.
+#   scripts/install-deps.sh run    what `make run` needs: build libraries and redis-server
+#   scripts/install-deps.sh test   plus what the tests drive: nginx, Chromium with chromedriver, python3-venv
+set -euo pipefail
+profile=${1:-run}
+packages=(libhiredis-dev libevent-dev redis-server redis-tools pkg-config)
+if [ "$profile" = test ]; then
+  packages+=(nginx-light chromium chromium-driver python3-venv curl)
+fi
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "Installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
