@@ -150,6 +150,8 @@ let package = Package(
                 "ws-gateway",
                 "Common",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 "NetClients",
                 "Simulation",
                 "TestSupport",

@@ -36,10 +36,10 @@ bin=$(swift build -c release --show-bin-path)
 export PATH="$bin:$PWD/.build-venv/bin:$PATH"
 for block in "$out"/bash-*.sh; do
   echo "== README $(basename "$block")"
-  bash -euo pipefail "$block" | tee "$block.out"
+  # Servers a block starts in the background are stopped when the block ends.
+  bash -euo pipefail -c "trap 'kill \$(jobs -p) 2>/dev/null || true' EXIT; source '$block'" | tee "$block.out"
   [ -s "$block.out" ] || { echo "no output from $block"; exit 1; }
 done
-jobs -p | xargs -r kill 2>/dev/null || true
 
 echo "== README JavaScript client"
 node_flags=""

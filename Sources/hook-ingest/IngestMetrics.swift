@@ -8,6 +8,9 @@ struct IngestMetrics: Sendable {
     let eventsDuplicate: Counter
     let storeSeconds: DurationHistogram
     let redisUp: Gauge
+    /// One counter per outcome, made once: looking a counter up in the registry per request costs a lock.
+    private let requests: [String: Counter]
+    static let outcomes = ["stored", "empty", "unauthorized", "bad_request", "unsupported_media_type", "too_large", "unavailable"]
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
@@ -23,10 +26,15 @@ struct IngestMetrics: Sendable {
             ]
         )
         redisUp = registry.gauge("ingest_redis_connected", help: "1 while the Redis connection is up.")
+        var requests: [String: Counter] = [:]
+        for outcome in Self.outcomes {
+            requests[outcome] = registry.counter("ingest_requests", help: "Webhook POSTs answered, by outcome.", labels: [("outcome", outcome)])
+        }
+        self.requests = requests
     }
 
     /// Counts one answered webhook POST by outcome (`stored`, `empty`, `unauthorized`, `bad_request`, `unavailable`, …).
     func request(outcome: String) {
-        registry.counter("ingest_requests", help: "Webhook POSTs answered, by outcome.", labels: [("outcome", outcome)]).increment()
+        requests[outcome]?.increment()
     }
 }

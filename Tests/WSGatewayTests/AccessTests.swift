@@ -1,6 +1,9 @@
 import Common
 import Foundation
 import HummingbirdTesting
+import NIOCore
+import NIOPosix
+import NIOWebSocket
 import NetClients
 import Simulation
 import TestSupport
@@ -113,6 +116,33 @@ struct AccessTests {
             try await waitUntil("a few pings to the live client") { aliveCollector.snapshot.pings >= 3 }
             #expect(!aliveCollector.snapshot.ended)
             await alive.disconnect()
+        }
+    }
+
+    @Test("a connection that never sends its request is closed after the handshake timeout")
+    func handshakeTimeout() async throws {
+        let redis = try await RedisServer()
+        var harness = GatewayHarness(redis: redis)
+        harness.configure = { $0.handshakeTimeout = .milliseconds(300) }
+        try await harness.run { port, _ in
+            let silent = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
+            try await silent.closeFuture.get()
+            #expect(!silent.isActive)
+        }
+    }
+
+    @Test("a frame larger than --max-frame-bytes closes the connection with 1009")
+    func oversizedFrame() async throws {
+        let redis = try await RedisServer()
+        var harness = GatewayHarness(redis: redis)
+        harness.configure = { $0.maxFrameBytes = 1024 }
+        try await harness.run { port, _ in
+            let (client, collector) = try await connect(port: port)
+            try await collector.waitForLive()
+            let big = WebSocketFrame(fin: true, opcode: .binary, maskKey: .random(), data: ByteBuffer(repeating: 7, count: 8192))
+            try await client.send(big)
+            try await collector.waitForClose()
+            #expect(collector.snapshot.close?.code == 1009)
         }
     }
 
