@@ -2,8 +2,32 @@
 import Glibc
 #endif
 
-/// A TCP port on 127.0.0.1 that nothing listens on right now (the kernel picks it).
+/// A TCP port on 127.0.0.1 that nothing uses right now, chosen below the kernel's ephemeral range (32768 and up
+/// by default) so that the outgoing connections of parallel tests cannot take it before the server binds it.
+/// Servers started on it still retry with another port if binding fails.
 package func freePort() -> Int {
+    for _ in 0..<200 {
+        let candidate = Int.random(in: 20000..<32000)
+        if canBind(port: candidate) { return candidate }
+    }
+    return kernelChosenPort()
+}
+
+private func canBind(port: Int) -> Bool {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { return false }
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = UInt16(port).bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let result = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    return result == 0
+}
+
+private func kernelChosenPort() -> Int {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     precondition(descriptor >= 0, "socket() failed")
     defer { close(descriptor) }

@@ -25,19 +25,26 @@ package final class ProductProcess: Sendable {
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw TestSupportError("\(path) is missing: build the package first (swift build)")
         }
-        let port = port ?? freePort()
-        let process = try ManagedProcess(
-            name: "\(executable)-\(port)",
-            executable: path,
-            arguments: ["--host", "127.0.0.1", "--port", String(port)] + arguments,
-            environment: environment
-        )
-        let product = ProductProcess(name: executable, port: port, process: process)
-        try await waitUntil("\(executable) on port \(port) to answer \(readinessPath) (log: \(process.logFile.path))") {
-            guard process.isRunning else { throw TestSupportError("\(executable) exited:\n\(process.log)") }
-            return (try? await httpRequest(.GET, port: port, readinessPath).status) == 200
+        // Another test may take a chosen port before the process binds it: try a few.
+        for attempt in 1...5 {
+            let port = port ?? freePort()
+            let process = try ManagedProcess(
+                name: "\(executable)-\(port)",
+                executable: path,
+                arguments: ["--host", "127.0.0.1", "--port", String(port)] + arguments,
+                environment: environment
+            )
+            do {
+                try await waitUntil("\(executable) on port \(port) to answer \(readinessPath) (log: \(process.logFile.path))") {
+                    guard process.isRunning else { throw TestSupportError("\(executable) exited:\n\(process.log)") }
+                    return (try? await httpRequest(.GET, port: port, readinessPath).status) == 200
+                }
+                return ProductProcess(name: executable, port: port, process: process)
+            } catch let error as TestSupportError where attempt < 5 && error.description.contains("Address already in use") {
+                continue
+            }
         }
-        return product
+        throw TestSupportError("\(executable) could not bind a port")
     }
 
     /// SIGTERM, then the exit status.

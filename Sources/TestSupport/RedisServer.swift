@@ -5,7 +5,7 @@ import Logging
 /// A real `redis-server` on a free loopback port, for one test. Fails loudly when it cannot start: integration
 /// tests never skip silently.
 package final class RedisServer: @unchecked Sendable {
-    package let port: Int
+    package private(set) var port: Int
     package let directory: URL
     private var process: ManagedProcess?
     private let extraArguments: [String]
@@ -17,7 +17,15 @@ package final class RedisServer: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         extraArguments = arguments
-        try await start()
+        // Another test may take the port between choosing and binding it: try a few.
+        for attempt in 1...5 {
+            do {
+                try await start()
+                return
+            } catch let error as TestSupportError where attempt < 5 && error.description.contains("Address already in use") {
+                port = freePort()
+            }
+        }
     }
 
     /// Starts (or restarts, on the same port) the server and waits until it answers.

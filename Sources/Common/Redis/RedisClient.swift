@@ -1,11 +1,10 @@
 import Logging
-import ServiceLifecycle
 
 /// A Redis connection for commands with replies, run as a service: it connects when the service starts,
 /// reconnects on its own, and closes on graceful shutdown (after the services that depend on it stopped).
-package final class RedisClient: Service, Sendable {
+package final class RedisClient: RedisConnectionService, Sendable {
     package let connection: RedisConnection
-    private let ownsLoop: Bool
+    package let ownsLoop: Bool
 
     /// - Parameter loop: share a loop thread with other connections; by default the client owns one.
     package init(configuration: RedisConfiguration, logger: Logger, loop: RedisEventLoop? = nil, name: String = "redis") {
@@ -17,30 +16,9 @@ package final class RedisClient: Service, Sendable {
         )
     }
 
-    package func run() async throws {
-        start()
-        try? await gracefulShutdown()
-        await shutdown()
-    }
-
-    /// Starts the loop thread (when owned) and the connection. ``run()`` does this for services.
-    package func start() {
-        if ownsLoop { connection.loop.start() }
-        connection.start()
-    }
-
-    /// Closes the connection and stops an owned loop thread.
-    package func shutdown() async {
-        await connection.close()
-        if ownsLoop { connection.loop.stop() }
-    }
-
-    package var isConnected: Bool { connection.isConnected }
-
     /// An owner that forgot to shut down must not leave a loop thread and a reconnecting connection behind.
     deinit {
-        connection.closeEventually()
-        if ownsLoop { connection.loop.stopEventually() }
+        closeEventually()
     }
 
     package func send(_ command: RedisCommand) async throws(RedisError) -> RedisValue {

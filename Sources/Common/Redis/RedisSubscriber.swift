@@ -1,10 +1,9 @@
 import CHiredis
 import Logging
-import ServiceLifecycle
 
 /// A long-lived SUBSCRIBE on its own connection. Messages are handed to `onMessage` on the loop thread as raw
 /// bytes that are valid only during the call: the handler copies what it keeps and hands it on to other threads.
-package final class RedisSubscriber: Service, Sendable {
+package final class RedisSubscriber: RedisConnectionService, Sendable {
     package enum Status: Sendable {
         /// Every channel is subscribed; messages flow from here on.
         case subscribed
@@ -14,8 +13,8 @@ package final class RedisSubscriber: Service, Sendable {
 
     package typealias MessageHandler = (_ channel: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> Void
 
-    private let connection: RedisConnection
-    private let ownsLoop: Bool
+    package let connection: RedisConnection
+    package let ownsLoop: Bool
 
     package init(
         configuration: RedisConfiguration,
@@ -37,28 +36,9 @@ package final class RedisSubscriber: Service, Sendable {
         )
     }
 
-    package func run() async throws {
-        start()
-        try? await gracefulShutdown()
-        await shutdown()
-    }
-
-    package func start() {
-        if ownsLoop { connection.loop.start() }
-        connection.start()
-    }
-
-    package func shutdown() async {
-        await connection.close()
-        if ownsLoop { connection.loop.stop() }
-    }
-
-    package var isConnected: Bool { connection.isConnected }
-
     /// An owner that forgot to shut down must not leave a loop thread and a reconnecting connection behind.
     deinit {
-        connection.closeEventually()
-        if ownsLoop { connection.loop.stopEventually() }
+        closeEventually()
     }
 
     /// Drops and re-establishes the subscription (for example when a heartbeat stopped arriving). Any thread.

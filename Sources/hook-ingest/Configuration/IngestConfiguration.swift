@@ -20,18 +20,13 @@ struct IngestConfiguration: Sendable {
         port = resolve(options.port, try environment.int("INGEST_PORT"), default: port)
         guard (0...65535).contains(port) else { throw ConfigurationError("port must be between 0 and 65535") }
 
-        redis = try RedisConfiguration(url: resolve(options.redisURL, environment.string("REDIS_URL"), default: "redis://127.0.0.1:6379"))
-        let timeout = resolve(
-            try parseDurationOption(options.redisTimeout, name: "redis-timeout"),
-            try environment.duration("REDIS_TIMEOUT"),
-            default: .seconds(1)
+        (redis, keys) = try RedisSettings.resolve(
+            url: options.redisURL,
+            timeout: options.redisTimeout,
+            prefix: options.redisPrefix,
+            defaultTimeout: .seconds(1),
+            environment: environment
         )
-        guard timeout > .zero else { throw ConfigurationError("--redis-timeout must be more than zero") }
-        redis.commandTimeout = timeout
-        redis.connectTimeout = timeout
-        let prefix = resolve(options.redisPrefix, environment.string("REDIS_PREFIX"), default: "mandrill")
-        guard !prefix.isEmpty, !prefix.contains(where: \.isWhitespace) else { throw ConfigurationError("--redis-prefix must be a non-empty word") }
-        keys = RedisKeys(prefix: prefix)
 
         maxBodyBytes = resolve(options.maxBodyBytes, try environment.int("INGEST_MAX_BODY_BYTES"), default: maxBodyBytes)
         guard maxBodyBytes >= 1024 else { throw ConfigurationError("--max-body-bytes must be at least 1024") }

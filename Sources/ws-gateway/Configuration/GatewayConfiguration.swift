@@ -32,18 +32,13 @@ struct GatewayConfiguration: Sendable {
         host = resolve(options.host, environment.string("GATEWAY_HOST"), default: host)
         port = resolve(options.port, try environment.int("GATEWAY_PORT"), default: port)
         guard (0...65535).contains(port) else { throw ConfigurationError("port must be between 0 and 65535") }
-        redis = try RedisConfiguration(url: resolve(options.redisURL, environment.string("REDIS_URL"), default: "redis://127.0.0.1:6379"))
-        let timeout = resolve(
-            try parseDurationOption(options.redisTimeout, name: "redis-timeout"),
-            try environment.duration("REDIS_TIMEOUT"),
-            default: .seconds(2)
+        (redis, keys) = try RedisSettings.resolve(
+            url: options.redisURL,
+            timeout: options.redisTimeout,
+            prefix: options.redisPrefix,
+            defaultTimeout: .seconds(2),
+            environment: environment
         )
-        guard timeout > .zero else { throw ConfigurationError("--redis-timeout must be more than zero") }
-        redis.commandTimeout = timeout
-        redis.connectTimeout = timeout
-        let prefix = resolve(options.redisPrefix, environment.string("REDIS_PREFIX"), default: "mandrill")
-        guard !prefix.isEmpty, !prefix.contains(where: \.isWhitespace) else { throw ConfigurationError("--redis-prefix must be a non-empty word") }
-        keys = RedisKeys(prefix: prefix)
         tokens = (options.tokens.map(EnvironmentValues.splitList) ?? environment.list("GATEWAY_TOKENS")) ?? []
         allowedOrigins = options.allowedOrigins.map(EnvironmentValues.splitList) ?? environment.list("GATEWAY_ALLOWED_ORIGINS")
         maxQueueBytes = resolve(options.maxQueueBytes, try environment.int("GATEWAY_MAX_QUEUE_BYTES"), default: maxQueueBytes)
