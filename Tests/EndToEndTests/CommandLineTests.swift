@@ -32,7 +32,8 @@ struct CommandLineTests {
             ("--tokens", "GATEWAY_TOKENS"), ("--allowed-origins", "GATEWAY_ALLOWED_ORIGINS"), ("--max-queue-bytes", "GATEWAY_MAX_QUEUE_BYTES"),
             ("--max-connections", "GATEWAY_MAX_CONNECTIONS"), ("--ping-interval", "GATEWAY_PING_INTERVAL"),
             ("--handshake-timeout", "GATEWAY_HANDSHAKE_TIMEOUT"), ("--max-frame-bytes", "GATEWAY_MAX_FRAME_BYTES"),
-            ("--drain-timeout", "GATEWAY_DRAIN_TIMEOUT"), ("--max-backlog", "GATEWAY_MAX_BACKLOG"), ("--log-level", "LOG_LEVEL"),
+            ("--drain-timeout", "GATEWAY_DRAIN_TIMEOUT"), ("--max-backlog", "GATEWAY_MAX_BACKLOG"), ("--batch-window", "GATEWAY_BATCH_WINDOW"),
+            ("--redis-timeout", "REDIS_TIMEOUT"), ("--log-level", "LOG_LEVEL"),
         ]
         for (option, variable) in options {
             #expect(help.contains(option), "\(option)")

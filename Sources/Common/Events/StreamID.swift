@@ -24,11 +24,6 @@ package struct StreamID: Sendable, Hashable, Comparable, CustomStringConvertible
 
     package var description: String { "\(milliseconds)-\(sequence)" }
 
-    /// The id right after this one, for exclusive range starts on Redis versions without `(`.
-    package var successor: StreamID {
-        sequence == .max ? StreamID(milliseconds: milliseconds + 1, sequence: 0) : StreamID(milliseconds: milliseconds, sequence: sequence + 1)
-    }
-
     package static func < (lhs: StreamID, rhs: StreamID) -> Bool {
         (lhs.milliseconds, lhs.sequence) < (rhs.milliseconds, rhs.sequence)
     }

@@ -47,8 +47,6 @@ final class LoopHub: @unchecked Sendable {
         self.batchingWindow = batchingWindow
     }
 
-    var connectionCount: Int { groups.values.reduce(0) { $0 + $1.connections.count } }
-
     // MARK: - Any thread
 
     /// Queues publications for this loop's clients. Safe from any thread; keeps their order.
