@@ -31,8 +31,9 @@ func buildApplication(
         )
     }
 
+    // No request-logging middleware: it would log query strings, and a webhook URL may carry a secret there
+    // (Mandrill's own advice instead of IP allow-lists). The controllers log outcomes without them.
     let router = Router(options: .autoGenerateHeadEndpoints)
-    router.add(middleware: LogRequestsMiddleware(.debug))
     WebhookController(registrations: registrations, store: store, maxBodyBytes: configuration.maxBodyBytes, metrics: metrics, logger: logger)
         .addRoutes(to: router)
     EventsController(store: store, logger: logger).addRoutes(to: router)

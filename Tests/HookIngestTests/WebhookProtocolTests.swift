@@ -141,11 +141,15 @@ struct WebhookProtocolTests {
     @Test("credentials in the URL must come as Basic auth, and are part of the signed URL")
     func basicAuth() async throws {
         let redis = try await RedisServer()
-        let url = "https://mandrill:hunter2@hooks.example.com/secure?source=mandrill"
+        let url = "https://mandrill:hunter2@hooks.example.com/secure?source=query-s3cret"
         let registration = try WebhookRegistration(url: url, keys: ["k"])
         #expect(registration.path == "/secure")
-        try await IngestHarness(redis: redis, registrations: [registration]).run { client in
+        let harness = try IngestHarness(redis: redis, registrations: [registration])
+        try await harness.run { client in
             let batch = SignedBatch(events: events(1), signedURL: url, key: "k")
+            // Mandrill posts to the URL as registered, query string included.
+            let withQuery = try await client.post(batch, path: "/secure?source=query-s3cret")
+            #expect(withQuery.status == .unauthorized)
             let none = try await client.post(batch, path: "/secure")
             #expect(none.status == .unauthorized)
             #expect(none.headers[.wwwAuthenticate] != nil)
@@ -154,6 +158,8 @@ struct WebhookProtocolTests {
             let right = "Basic " + Data("mandrill:hunter2".utf8).base64EncodedString()
             #expect(try await client.post(batch, path: "/secure", extraHeaders: [.authorization: right]).status == .ok)
         }
+        #expect(!harness.logs.text.contains("hunter2"))
+        #expect(!harness.logs.text.contains("query-s3cret"), "neither credentials nor the URL's query string are logged")
     }
 
     @Test(
