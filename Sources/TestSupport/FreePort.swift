@@ -14,17 +14,21 @@ package func freePort() -> Int {
 }
 
 private func canBind(port: Int) -> Bool {
+    withLoopbackSocket(port: port) { descriptor, address, length in bind(descriptor, address, length) == 0 } ?? false
+}
+
+/// Runs `body` with a new TCP socket and the address 127.0.0.1:`port`; `nil` when no socket could be made.
+private func withLoopbackSocket<Result>(port: Int, _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result? {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { return false }
+    guard descriptor >= 0 else { return nil }
     defer { close(descriptor) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = UInt16(port).bigEndian
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let result = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    return result == 0
 }
 
 private func kernelChosenPort() -> Int {
@@ -48,15 +52,5 @@ private func kernelChosenPort() -> Int {
 
 /// Whether something accepts TCP connections on 127.0.0.1:`port`.
 package func isListening(port: Int) -> Bool {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { return false }
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = UInt16(port).bigEndian
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let result = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    return result == 0
+    withLoopbackSocket(port: port) { descriptor, address, length in connect(descriptor, address, length) == 0 } ?? false
 }

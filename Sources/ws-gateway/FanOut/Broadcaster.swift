@@ -6,7 +6,7 @@ final class Broadcaster: Sendable {
     private let allHubs: [LoopHub]
 
     init(eventLoopGroup: any EventLoopGroup, metrics: GatewayMetrics, batchingWindow: Duration) {
-        let window = TimeAmount.nanoseconds(batchingWindow.components.seconds * 1_000_000_000 + batchingWindow.components.attoseconds / 1_000_000_000)
+        let window = TimeAmount(batchingWindow)
         var hubs: [ObjectIdentifier: LoopHub] = [:]
         var allHubs: [LoopHub] = []
         for eventLoop in eventLoopGroup.makeIterator() {

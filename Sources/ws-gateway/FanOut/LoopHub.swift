@@ -126,7 +126,7 @@ final class LoopHub: @unchecked Sendable {
 
     /// Starts the shared ping timer of this loop (one timer for all its clients).
     func startPinging(every interval: Duration) {
-        let amount = TimeAmount.nanoseconds(Int64(interval.components.seconds) * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000)
+        let amount = TimeAmount(interval)
         pingTask = eventLoop.scheduleRepeatedTask(initialDelay: amount, delay: amount) { [self] _ in pingAll() }
     }
 

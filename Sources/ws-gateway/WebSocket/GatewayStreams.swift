@@ -92,9 +92,7 @@ struct GatewayStreams: Sendable {
 
     /// Closes connections that have not finished their HTTP request in time (slowloris protection).
     func armHandshakeTimeout(on channel: any Channel, until outcome: EventLoopFuture<GatewayChildChannel.Outcome>) {
-        let seconds = configuration.handshakeTimeout.components
-        let timeout = TimeAmount.nanoseconds(seconds.seconds * 1_000_000_000 + seconds.attoseconds / 1_000_000_000)
-        let task = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+        let task = channel.eventLoop.scheduleTask(in: TimeAmount(configuration.handshakeTimeout)) { channel.close(promise: nil) }
         outcome.whenComplete { _ in task.cancel() }
     }
 

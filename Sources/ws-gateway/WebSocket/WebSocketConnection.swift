@@ -11,7 +11,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     typealias InboundIn = WebSocketFrame
 
     let request: StreamRequest
-    private(set) var stream: ClientStreamState
+    private var stream: ClientStreamState
     private let writer: RawFrameWriter
     private let hub: LoopHub
     private let drainTimeout: TimeAmount
@@ -40,12 +40,10 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         self.stream = ClientStreamState(replaying: request.start != .live, queueLimit: queueLimit)
         self.writer = writer
         self.hub = hub
-        self.drainTimeout = .nanoseconds(Int64(drainTimeout.components.seconds) * 1_000_000_000 + drainTimeout.components.attoseconds / 1_000_000_000)
+        self.drainTimeout = TimeAmount(drainTimeout)
         self.logger = logger
         self.onClose = onClose
     }
-
-    var isLive: Bool { stream.isLive }
 
     func handlerAdded(context: ChannelHandlerContext) {
         channel = context.channel
