@@ -24,6 +24,14 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
+# Starts a gateway on a free port; sets gateway_port and gateway_pid.
+start_gateway() {
+  gateway_port=$(free_port)
+  "$bin/ws-gateway" --port "$gateway_port" --redis-url "$redis_url" --max-connections 19000 --log-level warning > "$out/$1" 2>&1 &
+  gateway_pid=$!
+  pids+=($gateway_pid)
+  wait_ready "$gateway_port"
+}
 wait_ready() { for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$1/readyz" >/dev/null && return 0; sleep 0.05; done; echo "port $1 not ready"; exit 1; }
 run() { echo "\$ $*" | sed "s|$bin/||g"; "$@" 2>>"$out/stderr.log"; }
 
@@ -56,11 +64,7 @@ done
 
 echo
 echo "## ws-gateway"
-gateway_port=$(free_port)
-"$bin/ws-gateway" --port "$gateway_port" --redis-url "$redis_url" --max-connections 19000 --log-level warning > "$out/ws-gateway.log" 2>&1 &
-gateway_pid=$!
-pids+=($gateway_pid)
-wait_ready "$gateway_port"
+start_gateway ws-gateway.log
 common=(--port "$gateway_port" --gateway-pid "$gateway_pid" --redis-url "$redis_url")
 echo "### The load generator's ceiling (trivial sender, same client code)"
 run "$bin/ws-bench" selftest --clients 1000 --frames 2000
@@ -83,9 +87,5 @@ for rate in 30 100; do
 done
 echo "### Memory per idle connection (a fresh gateway)"
 kill "$gateway_pid"
-idle_port=$(free_port)
-"$bin/ws-gateway" --port "$idle_port" --redis-url "$redis_url" --max-connections 19000 --log-level warning > "$out/ws-gateway-idle.log" 2>&1 &
-idle_pid=$!
-pids+=($idle_pid)
-wait_ready "$idle_port"
-run "$bin/ws-bench" idle --port "$idle_port" --gateway-pid "$idle_pid" --redis-url "$redis_url" --clients "$IDLE_CONNECTIONS" --client-threads 2
+start_gateway ws-gateway-idle.log
+run "$bin/ws-bench" idle --port "$gateway_port" --gateway-pid "$gateway_pid" --redis-url "$redis_url" --clients "$IDLE_CONNECTIONS" --client-threads 2

@@ -24,6 +24,23 @@ struct GatewayOptions: ParsableArguments {
     @Option(help: "Event loops for the clients.") var clientThreads = 1
 }
 
+extension GatewayOptions {
+    /// Opens `--clients` streams on their own event loops and waits until every one is live.
+    func openLiveClients(measureLatency: Bool) async throws -> (MultiThreadedEventLoopGroup, BenchClients) {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: clientThreads)
+        let clients = try await BenchClients.open(
+            count: self.clients,
+            host: host,
+            port: port,
+            path: "/ws/email/",
+            measureLatency: measureLatency,
+            group: group
+        )
+        try await waitForControls(clients, count: self.clients)
+        return (group, clients)
+    }
+}
+
 /// Prints one JSON line (for scripts) after the human-readable lines.
 func report(_ fields: [(String, String)]) {
     for (name, value) in fields { print("  \(name): \(value)") }
@@ -54,16 +71,7 @@ struct Fanout: AsyncParsableCommand {
     @Option(help: "Envelope size in bytes.") var payloadBytes = 1024
 
     func run() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: gateway.clientThreads)
-        let clients = try await BenchClients.open(
-            count: gateway.clients,
-            host: gateway.host,
-            port: gateway.port,
-            path: "/ws/email/",
-            measureLatency: false,
-            group: group
-        )
-        try await waitForControls(clients, count: gateway.clients)
+        let (group, clients) = try await gateway.openLiveClients(measureLatency: false)
         let redis = try makeRedis(gateway.redisURL)
         let publisher = Publisher(redis: redis, keys: RedisKeys(), payloadBytes: payloadBytes)
         let stats = gateway.gatewayPID.map(ProcessStats.init)
@@ -109,16 +117,7 @@ struct Latency: AsyncParsableCommand {
     @Option(help: "Webhook key.") var key = "bench-key"
 
     func run() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: gateway.clientThreads)
-        let clients = try await BenchClients.open(
-            count: gateway.clients,
-            host: gateway.host,
-            port: gateway.port,
-            path: "/ws/email/",
-            measureLatency: true,
-            group: group
-        )
-        try await waitForControls(clients, count: gateway.clients)
+        let (group, clients) = try await gateway.openLiveClients(measureLatency: true)
         let count = Int(rate * Double(seconds))
         let redis = ingest == nil ? try makeRedis(gateway.redisURL) : nil
         let publisher = Publisher(redis: redis, keys: RedisKeys(), payloadBytes: payloadBytes)
@@ -167,16 +166,7 @@ struct Idle: AsyncParsableCommand {
         let stats = ProcessStats(pid: pid)
         let before = stats.residentKiB() ?? 0
         let cpuBefore = stats.cpuSeconds() ?? 0
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: gateway.clientThreads)
-        let clients = try await BenchClients.open(
-            count: gateway.clients,
-            host: gateway.host,
-            port: gateway.port,
-            path: "/ws/email/",
-            measureLatency: false,
-            group: group
-        )
-        try await waitForControls(clients, count: gateway.clients)
+        let (group, clients) = try await gateway.openLiveClients(measureLatency: false)
         try await Task.sleep(for: .seconds(settle))
         let after = stats.residentKiB() ?? 0
         let settledCPU = stats.cpuSeconds() ?? 0

@@ -1,3 +1,4 @@
+import Common
 import NIOCore
 import Synchronization
 
@@ -112,7 +113,7 @@ final class FrameCounter: ChannelInboundHandler {
             if prefix.starts(with: Array(#"{"id""#.utf8)) {
                 pendingEvents += 1
                 if measureLatency, let sent = timestamp() {
-                    pendingLatencies.append(BenchClock.nanoseconds() - sent)
+                    pendingLatencies.append(WallClock.nanoseconds() - sent)
                 }
             } else {
                 totals.controls.add(1, ordering: .relaxed)

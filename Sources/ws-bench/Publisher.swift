@@ -13,7 +13,7 @@ struct Publisher {
 
     /// An envelope of about `payloadBytes` with a strictly increasing id.
     func envelope(sequence: Int) -> [UInt8] {
-        let now = BenchClock.nanoseconds()
+        let now = WallClock.nanoseconds()
         let id = "\(now / 1_000_000)-\(sequence)"
         let padding = String(repeating: "x", count: max(0, payloadBytes - 160))
         let event = #"{"bench_ts":\#(now),"event":"send","_id":"bench-\#(sequence)","msg":{"email":"bench@example.com","subject":"\#(padding)"}}"#
@@ -71,7 +71,7 @@ struct Publisher {
                 if due > .now { try await Task.sleep(until: due) }
             }
             let event = SimJSON.object([
-                ("bench_ts", .number(String(BenchClock.nanoseconds()))),
+                ("bench_ts", .number(String(WallClock.nanoseconds()))),
                 ("event", .string("send")), ("_id", .string("bench-\(UUID().uuidString)")), ("ts", .int(Int(Date().timeIntervalSince1970))),
                 (
                     "msg",

@@ -49,7 +49,7 @@ struct DashboardBrowserTests {
         #expect(try await browser.run("return document.getElementById('event-count').textContent") as? String == "5")
 
         // Keep what a person would see, as a CI artifact (test-output/ is not committed).
-        try await browser.run("document.querySelector('#events tr').click(); return true")
+        _ = try await browser.run("document.querySelector('#events tr').click(); return true")
         try await browser.screenshot(to: TestPaths.outputDirectory.appendingPathComponent("dashboard.png"))
         await browser.quit()
         await ingest.terminate()

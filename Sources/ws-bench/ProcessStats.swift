@@ -1,17 +1,5 @@
+import Common
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Wall-clock nanoseconds: publisher and clients run on one machine, so their clocks agree.
-enum BenchClock {
-    static func nanoseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
-    }
-}
 
 /// CPU time and memory of another process, read from /proc.
 struct ProcessStats {
