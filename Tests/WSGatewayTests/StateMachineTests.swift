@@ -117,14 +117,14 @@ struct AdmissionTests {
 
     @Test("queries parse into filters and a start")
     func query() throws {
-        let request = try StreamRequest(query: ["types": "open,click", "email": "A@B.c", "since": "5-1"], maxBacklog: 10)
+        let request = try StreamRequest(query: QueryParameters(["types": "open,click", "email": "A@B.c", "since": "5-1"]), maxBacklog: 10)
         #expect(request.filter == EventFilter(types: ["open", "click"], emails: ["a@b.c"]))
         #expect(request.start == .since(StreamID(milliseconds: 5, sequence: 1)))
-        #expect(try StreamRequest(query: ["backlog": "10"], maxBacklog: 10).start == .backlog(10))
-        #expect(try StreamRequest(query: [:], maxBacklog: 10).start == .live)
-        #expect(throws: StreamRequest.RequestError.self) { try StreamRequest(query: ["backlog": "11"], maxBacklog: 10) }
-        #expect(throws: StreamRequest.RequestError.self) { try StreamRequest(query: ["since": "x"], maxBacklog: 10) }
-        #expect(throws: StreamRequest.RequestError.self) { try StreamRequest(query: ["since": "1-0", "backlog": "1"], maxBacklog: 10) }
+        #expect(try StreamRequest(query: QueryParameters(["backlog": "10"]), maxBacklog: 10).start == .backlog(10))
+        #expect(try StreamRequest(query: QueryParameters([:]), maxBacklog: 10).start == .live)
+        #expect(throws: QueryError.self) { try StreamRequest(query: QueryParameters(["backlog": "11"]), maxBacklog: 10) }
+        #expect(throws: QueryError.self) { try StreamRequest(query: QueryParameters(["since": "x"]), maxBacklog: 10) }
+        #expect(throws: QueryError.self) { try StreamRequest(query: QueryParameters(["since": "1-0", "backlog": "1"]), maxBacklog: 10) }
     }
 
     @Test("tokens: query or Bearer; origins: own host by default, or the configured list")

@@ -14,7 +14,12 @@ struct EventsController: Sendable {
     }
 
     func recentEvents(_ request: Request) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query: QueryParameters
+        do {
+            query = try QueryParameters(uri: request.uri.string)
+        } catch {
+            throw APIError(status: .badRequest, message: error.description)
+        }
         var limit = 50
         if let text = query["limit"] {
             guard let value = Int(text), (1...Self.maximumLimit).contains(value) else {
@@ -28,10 +33,10 @@ struct EventsController: Sendable {
             before = id
         }
         let filter = EventFilter(
-            types: query["type"].map(String.init),
-            emails: query["email"].map(String.init),
-            tags: query["tag"].map(String.init),
-            subaccounts: query["subaccount"].map(String.init)
+            types: query["type"],
+            emails: query["email"],
+            tags: query["tag"],
+            subaccounts: query["subaccount"]
         )
         let page: EventStore.EventPage
         do {

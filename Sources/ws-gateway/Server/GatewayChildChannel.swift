@@ -1,3 +1,4 @@
+import Common
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore

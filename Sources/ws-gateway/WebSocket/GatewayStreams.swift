@@ -32,7 +32,7 @@ struct GatewayStreams: Sendable {
         for header in head.headers {
             if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
         }
-        return admission.evaluate(path: path, query: query, headers: fields, host: head.headers.first(name: "Host"))
+        return admission.evaluate(path: String(path), query: query, headers: fields, host: head.headers.first(name: "Host"))
     }
 
     /// Why an upgrade request was not accepted, as the status and reason the client gets.
@@ -96,8 +96,8 @@ struct GatewayStreams: Sendable {
         outcome.whenComplete { _ in task.cancel() }
     }
 
-    static func split(_ uri: String) -> (path: String, query: String?) {
-        guard let mark = uri.firstIndex(of: "?") else { return (uri, nil) }
-        return (String(uri[..<mark]), String(uri[uri.index(after: mark)...]))
+    static func split(_ uri: String) -> (path: Substring, query: Substring?) {
+        guard let mark = uri.firstIndex(of: "?") else { return (uri[...], nil) }
+        return (uri[..<mark], uri[uri.index(after: mark)...])
     }
 }

@@ -29,7 +29,7 @@ final class WebSocketAdmission: Sendable {
     var openConnections: Int { open.load(ordering: .relaxed) }
 
     /// Checks everything but capacity, in the order a client can fix them: handshake, origin, token, query.
-    func evaluate(path: String, query: String?, headers: HTTPFields, host: String?) -> Decision {
+    func evaluate(path: String, query: Substring?, headers: HTTPFields, host: String?) -> Decision {
         guard let key = headers[.secWebSocketKey], Self.isValidKey(key) else {
             return .refuse(status: .badRequest, reason: "Sec-WebSocket-Key must be 16 random bytes in base64 (RFC 6455)")
         }
@@ -39,7 +39,12 @@ final class WebSocketAdmission: Sendable {
         if let origin = headers[.origin], !isAllowed(origin: origin, host: host) {
             return .refuse(status: .forbidden, reason: "origin not allowed")
         }
-        let parameters = Self.queryParameters(query)
+        let parameters: QueryParameters
+        do {
+            parameters = try QueryParameters(parsing: query)
+        } catch {
+            return .refuse(status: .badRequest, reason: error.description)
+        }
         if !tokens.isEmpty {
             let bearer = headers[.authorization].flatMap { $0.lowercased().hasPrefix("bearer ") ? String($0.dropFirst(7)) : nil }
             guard let token = parameters["token"] ?? bearer, hasToken(Array(token.utf8)) else {
@@ -92,17 +97,5 @@ final class WebSocketAdmission: Sendable {
 
     static func isValidKey(_ key: String) -> Bool {
         Data(base64Encoded: key.trimmingCharacters(in: .whitespaces))?.count == 16
-    }
-
-    /// Decodes `a=b&c=d` (percent escapes and `+` as space); later repeats of a name are ignored.
-    static func queryParameters(_ query: String?) -> [String: String] {
-        var result: [String: String] = [:]
-        for pair in (query ?? "").split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            let name = String(parts[0]).removingPercentEncoding ?? String(parts[0])
-            let value = parts.count > 1 ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
-            if result[name] == nil { result[name] = value }
-        }
-        return result
     }
 }
