@@ -54,3 +54,21 @@ private func kernelChosenPort() -> Int {
 package func isListening(port: Int) -> Bool {
     withLoopbackSocket(port: port) { descriptor, address, length in connect(descriptor, address, length) == 0 } ?? false
 }
+
+/// Whether a Redis on 127.0.0.1:`port` answers `PING` (with `+PONG`, or `-NOAUTH` when it has a password): listening is not enough, because a Redis that
+/// is still loading its data answers every command with `-LOADING`.
+package func redisAnswersPing(port: Int) -> Bool {
+    withLoopbackSocket(port: port) { descriptor, address, length in
+        guard connect(descriptor, address, length) == 0 else { return false }
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let request = Array("PING\r\n".utf8)
+        guard write(descriptor, request, request.count) == request.count else { return false }
+        var reply = [UInt8](repeating: 0, count: 64)
+        let count = read(descriptor, &reply, reply.count)
+        guard count > 0 else { return false }
+        let text = String(decoding: reply.prefix(count), as: UTF8.self)
+        // A server with a password answers NOAUTH: it has loaded its data too.
+        return text.hasPrefix("+PONG") || text.hasPrefix("-NOAUTH")
+    } ?? false
+}

@@ -28,7 +28,7 @@ package final class RedisServer: @unchecked Sendable {
         }
     }
 
-    /// Starts (or restarts, on the same port) the server and waits until it answers.
+    /// Starts (or restarts, on the same port) the server and waits until it answers PING (after loading its data).
     package func start() async throws {
         let executable = ProcessInfo.processInfo.environment["REDIS_SERVER"] ?? Self.find("redis-server")
         guard FileManager.default.isExecutableFile(atPath: executable) else {
@@ -42,7 +42,7 @@ package final class RedisServer: @unchecked Sendable {
         self.process = process
         try await waitUntil("redis-server on port \(port) to accept connections (log: \(process.logFile.path))", timeout: .seconds(20)) {
             guard process.isRunning else { throw TestSupportError("redis-server exited: \(process.log)") }
-            return isListening(port: port)
+            return redisAnswersPing(port: port)
         }
     }
 

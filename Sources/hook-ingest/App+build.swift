@@ -1,6 +1,7 @@
 import Common
 import Hummingbird
 import Logging
+import NIOCore
 import Prometheus
 
 /// Builds hook-ingest: the Redis client service, the routes, and the HTTP server. Tests call this too.
@@ -14,7 +15,7 @@ func buildApplication(
     let store = EventStore(
         redis: redis,
         keys: configuration.keys,
-        streamMaxLength: configuration.streamMaxLength,
+        retention: configuration.retention,
         dedupTTL: configuration.dedupTTL,
         messageTTL: configuration.messageTTL
     )
@@ -33,8 +34,8 @@ func buildApplication(
 
     // No request-logging middleware: it would log query strings, and a webhook URL may carry a secret there
     // (Mandrill's own advice instead of IP allow-lists). The controllers log outcomes without them.
-    let router = Router(options: .autoGenerateHeadEndpoints)
-    WebhookController(registrations: registrations, store: store, maxBodyBytes: configuration.maxBodyBytes, metrics: metrics, logger: logger)
+    let router = Router(context: IngestRequestContext.self, options: .autoGenerateHeadEndpoints)
+    WebhookController(registrations: registrations, store: store, limits: configuration.webhook, metrics: metrics, logger: logger)
         .addRoutes(to: router)
     EventsController(store: store, logger: logger).addRoutes(to: router)
     HealthController(redis: redis, metrics: metrics).addRoutes(to: router)
@@ -42,6 +43,7 @@ func buildApplication(
 
     return Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hook-ingest"),
         services: [redis],
         onServerRunning: { channel in

@@ -31,7 +31,8 @@ func buildApplication(
             redis: subscription.commands.connection,
             keys: configuration.keys,
             metrics: metrics,
-            pacingBytes: max(16 * 1024, configuration.maxQueueBytes / 4)
+            pageBytes: max(16 * 1024, configuration.maxQueueBytes / 2),
+            scanBudget: configuration.maxReplayScan
         ),
         metrics: metrics,
         logger: logger

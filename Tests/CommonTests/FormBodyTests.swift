@@ -4,7 +4,7 @@ import Testing
 @Suite("Form decoding")
 struct FormBodyTests {
     private func decode(_ text: String) throws -> FormBody {
-        try FormBody(decoding: Array(text.utf8))
+        try FormBody(decodingInPlace: Array(text.utf8))
     }
 
     @Test("+ is a space and %2B is a plus")
@@ -52,7 +52,28 @@ struct FormBodyTests {
     @Test("encoding round-trips through decoding")
     func roundTrip() throws {
         let fields = [(name: "mandrill_events", value: "[{\"a\":\"x y/z+é\\n\"}]"), (name: "k", value: "~._-")]
-        let decoded = try FormBody(decoding: FormBody.encode(fields))
+        let decoded = try FormBody(decodingInPlace: FormBody.encode(fields))
         #expect(decoded == FormBody(fields: fields))
+    }
+
+    @Test("more fields than the limit are refused at the first extra one, before any string is made")
+    func fieldLimit() throws {
+        #expect(try FormBody(decodingInPlace: Array("a=1&b=2".utf8), maxFields: 2).count == 2)
+        #expect(throws: FormDecodingError.self) { try FormBody(decodingInPlace: Array("a=1&b=2&c=3".utf8), maxFields: 2) }
+        // Five million short names: refused as soon as the ninth appears.
+        var bomb: [UInt8] = []
+        bomb.reserveCapacity(40_000_000)
+        for index in 0..<5_000_000 { bomb.append(contentsOf: "a\(index)=&".utf8) }
+        #expect(throws: FormDecodingError.self) { try FormBody(decodingInPlace: bomb) }
+    }
+
+    @Test("values are ranges of the decoded body: the signature and the batch read them without copies")
+    func valueRanges() throws {
+        let form = try decode("b=2&mandrill_events=%5B%5D&a=1")
+        let range = try #require(form.valueRange(named: "mandrill_events"))
+        #expect(Array(form.storage[range]) == Array("[]".utf8))
+        var signed: [String] = []
+        form.forEachSignedField { name, value in signed.append(String(decoding: name, as: UTF8.self) + String(decoding: value, as: UTF8.self)) }
+        #expect(signed == ["a1", "b2", "mandrill_events[]"])
     }
 }

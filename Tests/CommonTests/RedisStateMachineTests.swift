@@ -20,10 +20,33 @@ struct RedisStateMachineTests {
         #expect(machine.reconnectTimerFired() == .connect)
         #expect(machine.connectSucceeded() == .becomeReady)
         #expect(machine.isConnected)
+        machine.replyReceived()
         #expect(machine.disconnected() == .reconnect(after: .milliseconds(50)))
         #expect(machine.reconnectTimerFired() == .connect)
         #expect(machine.connectSucceeded() == .becomeReady)
+        machine.replyReceived()
         #expect(machine.connectionStalled() == .dropAndReconnect(after: .milliseconds(50)))
+    }
+
+    @Test("a Redis that accepts and closes before answering anything keeps backing off")
+    func acceptThenClose() {
+        var machine = RedisConnectionStateMachine(baseDelay: .milliseconds(50), maxDelay: .seconds(2))
+        _ = machine.start()
+        var delays: [Duration] = []
+        for _ in 0..<7 {
+            #expect(machine.connectSucceeded() == .becomeReady)
+            guard case .reconnect(let delay) = machine.disconnected() else {
+                Issue.record("expected a reconnect")
+                return
+            }
+            delays.append(delay)
+            _ = machine.reconnectTimerFired()
+        }
+        #expect(delays == [50, 100, 200, 400, 800, 1600, 2000].map { .milliseconds($0) })
+        // Once Redis answers, the next drop starts from the base delay again.
+        _ = machine.connectSucceeded()
+        machine.replyReceived()
+        #expect(machine.disconnected() == .reconnect(after: .milliseconds(50)))
     }
 
     @Test("events that do not fit the state are ignored")

@@ -124,8 +124,74 @@ struct StorageTests {
             let counts = try await client.post(batch).counts
             #expect(counts! == (1, 1, 0))
         }
-        let stored = try #require(try await checker.streamEntries().first)
-        #expect(stored.event == Array(event.encoded.utf8))
+        // Past --large-event-bytes the JSON lives in a key of its own; the entry refers to it, and a page read
+        // puts it back, byte for byte.
+        let raw = try #require(try await checker.streamEntries().first)
+        let reference = try #require(raw.reference)
+        #expect(raw.event.isEmpty && raw.eventBytes == event.encoded.utf8.count)
+        #expect(try await checker.send("STRLEN", reference).int == event.encoded.utf8.count)
+        let page = try await StreamPage.read(RedisCommand("XRANGE", "mandrill:events", "-", "+"), requested: 10, on: checker.connection)
+        let resolved = try #require(page.entries.first)
+        let sameBytes = resolved.event == Array(event.encoded.utf8)
+        #expect(sameBytes, "the resolved event differs from what was sent")
+        #expect(try await checker.send("GET", "mandrill:bodies:bytes").string == String(event.encoded.utf8.count))
+        await checker.shutdown()
+    }
+
+    @Test("the stream is trimmed by age as well as by count (MINID)")
+    func trimmedByAge() async throws {
+        let redis = try await RedisServer()
+        let checker = redis.client()
+        // 1,000 entries from 1970: far older than any --stream-max-age.
+        _ = try await checker.send(
+            "EVAL",
+            "for i = 1, 1000 do redis.call('XADD', KEYS[1], '1-' .. i, 'type', 'send', 'email', '', 'event', '{}') end",
+            "1",
+            "mandrill:events"
+        )
+        var harness = try IngestHarness(redis: redis)
+        harness.configure = { $0.retention.maxAge = .seconds(3600) }
+        var factory = EventFactory(seed: 8)
+        let batch = factory.batch(size: 5)
+        try await harness.run { client in
+            let response = try await client.post(events: batch)
+            #expect(response.status == .ok)
+        }
+        // MINID ~ removes whole stream nodes (100 entries each by default): most of the old entries are gone.
+        let length = try await checker.streamLength()
+        #expect(length < 200, "old entries were not trimmed: \(length) left")
+        #expect(length >= 5)
+        await checker.shutdown()
+    }
+
+    @Test("large events are kept within --large-event-memory: the oldest bodies go first, and their replay shows event null")
+    func largeEventBudget() async throws {
+        let redis = try await RedisServer()
+        let checker = redis.client()
+        var factory = EventFactory(seed: 5)
+        factory.inboundAttachmentBytes = 40_000
+        let events = (0..<6).map { _ in factory.event(type: "inbound") }
+        let size = events[0].encoded.utf8.count
+        var harness = try IngestHarness(redis: redis)
+        // Room for about two and a half bodies: storing six keeps the newest two.
+        harness.configure = {
+            $0.retention.largeEventBytes = 4096
+            $0.retention.largeEventMemory = size * 5 / 2
+        }
+        try await harness.run { client in
+            for event in events {
+                let response = try await client.post(events: [event])
+                #expect(response.status == .ok)
+            }
+        }
+        let page = try await StreamPage.read(RedisCommand("XRANGE", "mandrill:events", "-", "+"), requested: 10, on: checker.connection)
+        #expect(page.entries.count == 6, "the stream keeps every entry; only the bodies are bounded")
+        let kept = page.entries.filter { $0.event != Array("null".utf8) }
+        #expect(kept.count == 2)
+        #expect(kept.map(\.id) == Array(page.entries.suffix(2).map(\.id)), "the newest bodies are the ones kept")
+        let total = try #require(try await checker.send("GET", "mandrill:bodies:bytes").string.flatMap { Int($0) })
+        #expect(total <= size * 5 / 2)
+        #expect(try await checker.send("LLEN", "mandrill:bodies").int == 2)
         await checker.shutdown()
     }
 

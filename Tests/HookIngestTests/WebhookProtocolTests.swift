@@ -58,7 +58,7 @@ struct WebhookProtocolTests {
     func tooLarge() async throws {
         let redis = try await RedisServer()
         var harness = try IngestHarness(redis: redis)
-        harness.configure = { $0.maxBodyBytes = 4096 }
+        harness.configure = { $0.webhook.maxBodyBytes = 4096 }
         try await harness.run { client in
             let response = try await client.post(SignedBatch(events: events(20), signedURL: IngestHarness.url, key: IngestHarness.key))
             #expect(response.status == .contentTooLarge)

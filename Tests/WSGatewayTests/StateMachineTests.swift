@@ -14,19 +14,46 @@ private func publication(_ ms: UInt64, _ seq: UInt64 = 0) -> Publication {
 
 @Suite("Stream sequencer: gap fill after subscription drops")
 struct StreamSequencerTests {
-    @Test("first subscription goes live without reading anything")
+    @Test("first subscription reads the stream's newest id, then goes live with what arrived meanwhile")
     func firstSubscription() {
         var sequencer = StreamSequencer()
-        #expect(sequencer.subscribed().readGap == nil)
+        let action = sequencer.subscribed()
+        #expect(action.readTip && action.readGap == nil)
+        #expect(!sequencer.isLive)
+        // 4 was stored before the subscription (the tip); 5 arrived live while the tip was read.
+        #expect(sequencer.received(publication(4)).deliver.isEmpty)
+        #expect(sequencer.received(publication(5)).deliver.isEmpty)
+        #expect(sequencer.tipRead(StreamID(milliseconds: 4, sequence: 0)).deliver.map(\.id.milliseconds) == [5])
         #expect(sequencer.isLive)
-        #expect(sequencer.received(publication(1)).deliver.map(\.id.milliseconds) == [1])
-        #expect(sequencer.received(publication(1)).deliver.isEmpty, "a repeated id is dropped")
+        #expect(sequencer.received(publication(6)).deliver.map(\.id.milliseconds) == [6])
+        #expect(sequencer.received(publication(6)).deliver.isEmpty, "a repeated id is dropped")
+    }
+
+    @Test("a drop before the first event still fills the gap from the stream's newest id at subscription")
+    func dropBeforeFirstEvent() {
+        var sequencer = StreamSequencer()
+        _ = sequencer.subscribed()
+        _ = sequencer.tipRead(StreamID(milliseconds: 4, sequence: 0))
+        sequencer.dropped()
+        #expect(sequencer.subscribed().readGap == StreamID(milliseconds: 4, sequence: 0))
+        let gap = sequencer.gapRead([publication(5), publication(6)], through: StreamID(milliseconds: 6, sequence: 0), complete: true)
+        #expect(gap.deliver.map(\.id.milliseconds) == [5, 6])
+        #expect(sequencer.isLive)
+    }
+
+    @Test("an empty stream's tip is 0-0: everything after it is new")
+    func emptyStreamTip() {
+        var sequencer = StreamSequencer()
+        _ = sequencer.subscribed()
+        _ = sequencer.received(publication(1))
+        #expect(sequencer.tipRead(.zero).deliver.map(\.id.milliseconds) == [1])
     }
 
     @Test("after a drop: read the gap, hold live messages, then deliver gap and held messages once, in order")
     func gapThenBuffered() {
         var sequencer = StreamSequencer()
         _ = sequencer.subscribed()
+        _ = sequencer.tipRead(.zero)
         _ = sequencer.received(publication(10))
         sequencer.dropped()
         #expect(sequencer.received(publication(11)).deliver.isEmpty, "nothing is delivered while down")
@@ -48,6 +75,7 @@ struct StreamSequencerTests {
     func foreignEntriesAdvance() {
         var sequencer = StreamSequencer()
         _ = sequencer.subscribed()
+        _ = sequencer.tipRead(.zero)
         _ = sequencer.received(publication(1))
         sequencer.dropped()
         _ = sequencer.subscribed()
@@ -59,6 +87,7 @@ struct StreamSequencerTests {
     func overflow() {
         var sequencer = StreamSequencer(bufferLimit: 2)
         _ = sequencer.subscribed()
+        _ = sequencer.tipRead(.zero)
         _ = sequencer.received(publication(1))
         sequencer.dropped()
         _ = sequencer.subscribed()
@@ -81,7 +110,7 @@ struct StreamSequencerTests {
 struct ClientStreamStateTests {
     @Test("live messages wait behind the replay; those the replay covered are dropped")
     func replayThenLive() {
-        var state = ClientStreamState(replaying: true, queueLimit: 1 << 20)
+        var state = ClientStreamState(start: .backlog(10), queueLimit: 1 << 20)
         #expect(state.receive(publication(5)) == .none)
         #expect(state.receive(publication(6)) == .none)
         #expect(state.receive(publication(7)) == .none)
@@ -94,7 +123,7 @@ struct ClientStreamStateTests {
 
     @Test("a replay whose queue passes the limit asks to close the client as slow")
     func replayOverflow() {
-        var state = ClientStreamState(replaying: true, queueLimit: 10)
+        var state = ClientStreamState(start: .backlog(10), queueLimit: 10)
         let big = Publication(
             id: StreamID(milliseconds: 1, sequence: 0),
             attributes: EventAttributes(type: "", email: "", tags: [], subaccount: ""),
@@ -102,6 +131,16 @@ struct ClientStreamStateTests {
         )
         #expect(state.receive(big) == .overflow)
         #expect(state.receive(publication(2)) == .none)
+    }
+
+    @Test("since= with no history after it: live events up to since are never sent")
+    func sinceSeedsTheCursor() {
+        var state = ClientStreamState(start: .since(StreamID(milliseconds: 6, sequence: 0)), queueLimit: 1 << 20)
+        #expect(state.receive(publication(5)) == .none)
+        #expect(state.receive(publication(6)) == .none)
+        #expect(state.receive(publication(7)) == .none)
+        // The history read came back empty: nothing moved the cursor.
+        #expect(state.finishReplay().map(\.id.milliseconds) == [7])
     }
 }
 

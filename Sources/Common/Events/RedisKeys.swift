@@ -14,6 +14,10 @@ package struct RedisKeys: Sendable, Equatable {
     package func message(_ id: String) -> String { "\(prefix):msg:\(id)" }
     /// Dedup marker prefix; the Lua script appends the event's identity hash.
     package var seenPrefix: String { "\(prefix):seen:" }
+    /// Prefix of the keys holding large events' JSON outside the stream (entries refer to them by `event_ref`).
+    package var bodyPrefix: String { "\(prefix):body:" }
+    /// List of those keys, oldest first, with their sizes; `<bodies>:bytes` holds their total.
+    package var bodies: String { "\(prefix):bodies" }
     /// Channel a gateway publishes to itself to prove its subscription delivers end to end.
     package func heartbeat(_ gatewayID: String) -> String { "\(prefix):heartbeat:\(gatewayID)" }
 }

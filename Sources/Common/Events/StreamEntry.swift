@@ -1,9 +1,17 @@
 /// One entry of the events stream, as XRANGE / XREVRANGE return it: `[id, [type, …, email, …, event, …]]`.
+///
+/// A large event (see hook-ingest's retention) has `event_ref` (the key holding its JSON) and `event_bytes`
+/// instead of `event`; ``StreamPage`` fetches those bodies, and an entry whose body is gone carries `null`.
 package struct StreamEntry: Sendable {
     package let id: StreamID
     package let type: String
     package let email: String
-    package let event: [UInt8]
+    /// The event's JSON; empty while a reference is not resolved yet.
+    package private(set) var event: [UInt8]
+    /// The key holding the event's JSON, for a large event that is not resolved yet.
+    package private(set) var reference: String?
+    /// Size of the event's JSON (known for references before they are fetched).
+    package let eventBytes: Int
 
     /// Reads one entry of an XRANGE reply; `nil` for entries that are not ours (written by hand, say).
     package init?(_ value: RedisValue) {
@@ -13,21 +21,36 @@ package struct StreamEntry: Sendable {
         var type: String?
         var email = ""
         var event: [UInt8]?
+        var reference: String?
+        var referenceBytes = 0
         var index = 0
         while index + 1 < fields.count {
             switch fields[index].string {
             case "type": type = fields[index + 1].string
             case "email": email = fields[index + 1].string ?? ""
             case "event": event = fields[index + 1].bytes
+            case "event_ref": reference = fields[index + 1].string
+            case "event_bytes": referenceBytes = fields[index + 1].string.flatMap { Int($0) } ?? 0
             default: break
             }
             index += 2
         }
-        guard let type, let event else { return nil }
+        guard let type, event != nil || reference != nil else { return nil }
+        self.id = id
+        self.type = type
+        self.email = email
+        self.event = event ?? []
+        self.reference = event == nil ? reference : nil
+        self.eventBytes = event?.count ?? max(0, referenceBytes)
+    }
+
+    package init(id: StreamID, type: String, email: String, event: [UInt8]) {
         self.id = id
         self.type = type
         self.email = email
         self.event = event
+        self.reference = nil
+        self.eventBytes = event.count
     }
 
     /// Reads a whole XRANGE reply.
@@ -40,9 +63,16 @@ package struct StreamEntry: Sendable {
         reply.array?.last?.array?.first?.string.flatMap { StreamID($0) }
     }
 
+    /// Fills in a referenced event's JSON; `nil` (the body was dropped or expired) leaves the event `null`.
+    package mutating func resolve(_ body: [UInt8]?) {
+        guard reference != nil else { return }
+        reference = nil
+        event = body.flatMap { (try? JSONValidator.validate($0)) == nil ? nil : $0 } ?? Array("null".utf8)
+    }
+
     /// The same bytes the channel carried for this event.
     package var envelope: [UInt8] {
-        Envelope.make(id: id.description, type: type, email: email, event: event)
+        Envelope.make(id: id.description, type: type, email: email, event: event.isEmpty ? Array("null".utf8) : event)
     }
 
     /// Filter attributes; the event is validated first because anyone with Redis access can write to the stream.

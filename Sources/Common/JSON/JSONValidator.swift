@@ -14,9 +14,16 @@ package struct JSONValidator {
 
     /// Validates `bytes` as a JSON array whose elements are all objects and returns each element's byte range.
     package static func objectRangesInArray(_ bytes: [UInt8]) throws(JSONError) -> [Range<Int>] {
-        try bytes.withUnsafeBytes { buffer in
-            var validator = JSONValidator(buffer)
-            return Result { () throws(JSONError) in try validator.parseTopLevelArrayOfObjects() }
+        try objectRangesInArray(bytes, in: 0..<bytes.count)
+    }
+
+    /// The same for the JSON at `range` of `bytes`; the ranges returned are indices of `bytes`.
+    package static func objectRangesInArray(_ bytes: [UInt8], in range: Range<Int>) throws(JSONError) -> [Range<Int>] {
+        try bytes.withUnsafeBytes { whole in
+            var validator = JSONValidator(UnsafeRawBufferPointer(rebasing: whole[range]))
+            return Result { () throws(JSONError) in
+                try validator.parseTopLevelArrayOfObjects().map { ($0.lowerBound + range.lowerBound)..<($0.upperBound + range.lowerBound) }
+            }
         }.get()
     }
 

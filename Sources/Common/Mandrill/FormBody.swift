@@ -3,100 +3,137 @@
 ///
 /// Rules: `&` separates fields, the first `=` separates name from value, `+` is a space, `%XX` is a byte, the
 /// decoded bytes must be UTF-8, and a name may appear only once.
-package struct FormBody: Sendable, Equatable {
-    package private(set) var fields: [(name: String, value: String)] = []
+///
+/// Bounded on purpose: Mandrill sends exactly one field, so a body with more than `maxFields` fields is refused
+/// as soon as the decoder meets the extra one (a 32 MiB body of millions of tiny fields costs one pass, not
+/// millions of strings). Decoding happens in place in the body's own bytes (it never grows the data), and
+/// values are kept as byte ranges of that one buffer: a 32 MiB body costs 32 MiB, not a copy per step.
+package struct FormBody: Sendable {
+    /// Mandrill sends one field; a few more leave room for its documented "currently a single parameter".
+    package static let defaultMaxFields = 8
 
-    package static func == (lhs: FormBody, rhs: FormBody) -> Bool {
-        lhs.fields.elementsEqual(rhs.fields) { $0.name == $1.name && $0.value == $1.value }
-    }
+    /// The decoded names and values, back to back (the body's buffer, reused).
+    package let storage: [UInt8]
+    /// Each field's name and value as ranges of ``storage``, in body order.
+    private let ranges: [(name: Range<Int>, value: Range<Int>)]
+    /// Field indices sorted by name bytes: the order the signature reads them in, computed once.
+    private let sortedOrder: [Int]
 
-    package init(fields: [(name: String, value: String)]) {
-        self.fields = fields
-    }
-
-    package init(decoding body: [UInt8]) throws(FormDecodingError) {
-        do {
-            self = try body.withUnsafeBytes { try FormBody(decoding: $0) }
-        } catch let error as FormDecodingError {
-            throw error
-        } catch {
-            preconditionFailure("only FormDecodingError is thrown")
-        }
-    }
-
-    /// Decodes raw bytes. Not generic on purpose: a 1,000-event batch is over a megabyte, and this loop must be
-    /// specialised code writing into one preallocated buffer, not collection-protocol calls per byte.
-    package init(decoding body: UnsafeRawBufferPointer) throws(FormDecodingError) {
-        // Every field's decoded name and value, as ranges of one output buffer (decoding never grows the data).
+    /// Decodes a body, reusing its buffer. Throws on the first broken escape, invalid UTF-8, repeated name, or
+    /// field past `maxFields`.
+    package init(decodingInPlace body: consuming [UInt8], maxFields: Int = FormBody.defaultMaxFields) throws(FormDecodingError) {
         var ranges: [(name: Range<Int>, value: Range<Int>)] = []
         var failure: FormDecodingError?
-        let decoded = [UInt8](unsafeUninitializedCapacity: body.count) { output, initialized in
+        body.withUnsafeMutableBufferPointer { buffer in
             var written = 0
             var nameStart = 0
             var valueStart: Int?
             var index = 0
-            func finishField() {
+            let count = buffer.count
+            func finishField() -> Bool {
                 let nameEnd = valueStart ?? written
                 if nameEnd > nameStart || valueStart != nil {
+                    guard ranges.count < maxFields else {
+                        failure = .tooManyFields(maxFields)
+                        return false
+                    }
                     ranges.append((nameStart..<nameEnd, (valueStart ?? written)..<written))
                 }
                 nameStart = written
                 valueStart = nil
+                return true
             }
-            while index < body.count {
-                let byte = body[index]
+            while index < count {
+                let byte = buffer[index]
                 switch byte {
                 case UInt8(ascii: "&"):
-                    finishField()
+                    guard finishField() else { return }
                 case UInt8(ascii: "=") where valueStart == nil:
                     valueStart = written
                 case UInt8(ascii: "+"):
-                    output[written] = 0x20
+                    buffer[written] = 0x20
                     written += 1
                 case UInt8(ascii: "%"):
-                    guard index + 2 < body.count, let value = Self.hexByte(body[index + 1], body[index + 2]) else {
+                    guard index + 2 < count, let value = PercentDecoding.hexByte(buffer[index + 1], buffer[index + 2]) else {
                         failure = .invalidPercentEscape(offset: index)
-                        initialized = written
                         return
                     }
-                    output[written] = value
+                    buffer[written] = value
                     written += 1
                     index += 2
                 default:
-                    output[written] = byte
+                    // The write position never passes the read position, so decoding in place is safe.
+                    buffer[written] = byte
                     written += 1
                 }
                 index += 1
             }
-            finishField()
-            initialized = written
+            _ = finishField()
         }
         if let failure { throw failure }
-        var seen = Set<String>()
+        let span = body.span
+        var names: [ArraySlice<UInt8>] = []
         for range in ranges {
-            guard let name = String(validating: decoded[range.name], as: UTF8.self) else { throw FormDecodingError.invalidUTF8(field: nil) }
-            guard let value = String(validating: decoded[range.value], as: UTF8.self) else { throw FormDecodingError.invalidUTF8(field: name) }
-            guard seen.insert(name).inserted else { throw FormDecodingError.repeatedName(name) }
-            fields.append((name, value))
+            guard (try? UTF8Span(validating: span.extracting(range.name))) != nil else { throw FormDecodingError.invalidUTF8(field: nil) }
+            let name = body[range.name]
+            guard (try? UTF8Span(validating: span.extracting(range.value))) != nil else {
+                throw FormDecodingError.invalidUTF8(field: String(decoding: name, as: UTF8.self))
+            }
+            guard !names.contains(where: { $0.elementsEqual(name) }) else {
+                throw FormDecodingError.repeatedName(String(decoding: name, as: UTF8.self))
+            }
+            names.append(name)
         }
+        self.sortedOrder = ranges.indices.sorted { body[ranges[$0].name].lexicographicallyPrecedes(body[ranges[$1].name]) }
+        self.ranges = ranges
+        self.storage = body
     }
 
-    /// The value of the field `name`, if present.
+    /// Decodes raw bytes (copied first).
+    package init(decoding body: UnsafeRawBufferPointer, maxFields: Int = FormBody.defaultMaxFields) throws(FormDecodingError) {
+        try self.init(decodingInPlace: Array(body), maxFields: maxFields)
+    }
+
+    /// A form of already decoded fields (the simulator and tests sign these).
+    package init(fields: [(name: String, value: String)]) {
+        var storage: [UInt8] = []
+        var ranges: [(name: Range<Int>, value: Range<Int>)] = []
+        for field in fields {
+            let nameStart = storage.count
+            storage.append(contentsOf: field.name.utf8)
+            let valueStart = storage.count
+            storage.append(contentsOf: field.value.utf8)
+            ranges.append((nameStart..<valueStart, valueStart..<storage.count))
+        }
+        self.sortedOrder = ranges.indices.sorted { storage[ranges[$0].name].lexicographicallyPrecedes(storage[ranges[$1].name]) }
+        self.ranges = ranges
+        self.storage = storage
+    }
+
+    package var count: Int { ranges.count }
+
+    /// The field names, in body order.
+    package var names: [String] { ranges.map { String(decoding: storage[$0.name], as: UTF8.self) } }
+
+    /// The decoded fields as strings, in body order (copies; for tests and small forms).
+    package var fields: [(name: String, value: String)] {
+        ranges.map { (String(decoding: storage[$0.name], as: UTF8.self), String(decoding: storage[$0.value], as: UTF8.self)) }
+    }
+
+    /// Where the value of the field `name` lies in ``storage`` (validated UTF-8), if present.
+    package func valueRange(named name: String) -> Range<Int>? {
+        ranges.first { storage[$0.name].elementsEqual(name.utf8) }?.value
+    }
+
+    /// The value of the field `name`, if present (a copy).
     package subscript(name: String) -> String? {
-        fields.first { $0.name == name }?.value
+        valueRange(named: name).map { String(decoding: storage[$0], as: UTF8.self) }
     }
 
-    private static func hexByte(_ high: UInt8, _ low: UInt8) -> UInt8? {
-        guard let high = hexValue(high), let low = hexValue(low) else { return nil }
-        return high << 4 | low
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
+    /// Calls `body` with each field's name and value bytes, sorted by name: what Mandrill's signature covers.
+    package func forEachSignedField(_ body: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> Void) {
+        for index in sortedOrder {
+            body(storage[ranges[index].name], storage[ranges[index].value])
         }
     }
 
@@ -131,19 +168,29 @@ package struct FormBody: Sendable, Equatable {
     }
 }
 
+extension FormBody: Equatable {
+    package static func == (lhs: FormBody, rhs: FormBody) -> Bool {
+        lhs.fields.elementsEqual(rhs.fields) { $0.name == $1.name && $0.value == $1.value }
+    }
+}
+
 /// Why a form body could not be decoded. The description is safe to return to the client.
 package struct FormDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
     package let description: String
 
     static func invalidUTF8(field: String?) -> Self {
-        .init(description: field.map { "form field '\($0)' is not valid UTF-8" } ?? "a form field name is not valid UTF-8")
+        .init(description: field.map { "form field '\($0.prefix(64))' is not valid UTF-8" } ?? "a form field name is not valid UTF-8")
     }
 
     static func repeatedName(_ name: String) -> Self {
-        .init(description: "form field '\(name)' appears more than once")
+        .init(description: "form field '\(name.prefix(64))' appears more than once")
     }
 
     static func invalidPercentEscape(offset: Int) -> Self {
         .init(description: "invalid percent escape at byte \(offset) of the form body")
+    }
+
+    static func tooManyFields(_ limit: Int) -> Self {
+        .init(description: "the form has more than \(limit) fields (Mandrill sends one: mandrill_events)")
     }
 }

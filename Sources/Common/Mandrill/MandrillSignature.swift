@@ -11,25 +11,29 @@ package enum MandrillSignature {
     package static let testWebhookKey = "test-webhook"
 
     /// Computes the signature bytes (before base64).
-    package static func compute(url: String, fields: [(name: String, value: String)], key: String) -> [UInt8] {
+    package static func compute(url: String, form: FormBody, key: String) -> [UInt8] {
         var hmac = HMAC<Insecure.SHA1>(key: SymmetricKey(data: Array(key.utf8)))
-        feed(&hmac, url: url, fields: fields)
+        feed(&hmac, url: url, form: form)
         return Array(hmac.finalize())
     }
 
     /// The header value Mandrill would send.
+    package static func header(url: String, form: FormBody, key: String) -> String {
+        Data(compute(url: url, form: form, key: key)).base64EncodedString()
+    }
+
     package static func header(url: String, fields: [(name: String, value: String)], key: String) -> String {
-        Data(compute(url: url, fields: fields, key: key)).base64EncodedString()
+        header(url: url, form: FormBody(fields: fields), key: key)
     }
 
     /// Returns the index of the first key in `keys` whose signature matches `header`, comparing in constant time.
-    package static func matchingKey(header: String, url: String, fields: [(name: String, value: String)], keys: [String]) -> Int? {
+    /// The form's fields were sorted once when it was decoded; each key costs one HMAC pass over them.
+    package static func matchingKey(header: String, url: String, form: FormBody, keys: [String]) -> Int? {
         guard let expected = Data(base64Encoded: header), expected.count == Insecure.SHA1.byteCount else { return nil }
         var match: Int?
         for (index, key) in keys.enumerated() {
-            let symmetricKey = SymmetricKey(data: Array(key.utf8))
-            var hmac = HMAC<Insecure.SHA1>(key: symmetricKey)
-            feed(&hmac, url: url, fields: fields)
+            var hmac = HMAC<Insecure.SHA1>(key: SymmetricKey(data: Array(key.utf8)))
+            feed(&hmac, url: url, form: form)
             // Constant time in the compared bytes (swift-crypto's safeCompare); every key is tried.
             if hmac.finalize() == expected, match == nil {
                 match = index
@@ -38,13 +42,15 @@ package enum MandrillSignature {
         return match
     }
 
-    private static func feed(_ hmac: inout HMAC<Insecure.SHA1>, url: String, fields: [(name: String, value: String)]) {
+    package static func matchingKey(header: String, url: String, fields: [(name: String, value: String)], keys: [String]) -> Int? {
+        matchingKey(header: header, url: url, form: FormBody(fields: fields), keys: keys)
+    }
+
+    private static func feed(_ hmac: inout HMAC<Insecure.SHA1>, url: String, form: FormBody) {
         hmac.update(data: Array(url.utf8))
-        let sorted = fields.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-        for field in sorted {
-            hmac.update(data: Array(field.name.utf8))
-            var value = field.value
-            value.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
+        form.forEachSignedField { name, value in
+            hmac.update(data: name)
+            hmac.update(data: value)
         }
     }
 }

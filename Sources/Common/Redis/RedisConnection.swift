@@ -28,6 +28,8 @@ package final class RedisConnection: @unchecked Sendable {
     private var connectTimer: RedisTimer?
     private var reconnectTimer: RedisTimer?
     private var sweepTimer: RedisTimer?
+    /// Counts connect attempts, so that a host name resolved for an abandoned attempt is not used.
+    private var connectGeneration: UInt64 = 0
     private let connected = Atomic<Bool>(false)
     /// The +1 reference `redisAsyncContext.data` holds while a context exists, so that a callback can never reach
     /// a deallocated connection, even when the owner dropped the connection without closing it.
@@ -157,8 +159,14 @@ package final class RedisConnection: @unchecked Sendable {
         }
     }
 
-    fileprivate func replyArrived() {
+    fileprivate func replyArrived(isError: Bool) {
+        if !isError { machine.replyReceived() }
         while let first = inFlight.first, first.isDone { inFlight.removeFirst() }
+    }
+
+    /// A subscription confirmed: the connection works (SUBSCRIBE replies do not go through ``replyArrived(isError:)``).
+    func subscriptionConfirmed() {
+        machine.replyReceived()
     }
 
     private func perform(_ action: RedisConnectionStateMachine.Action) {
@@ -185,8 +193,36 @@ package final class RedisConnection: @unchecked Sendable {
         }
     }
 
+    /// Starts a connect attempt: arms the connect timeout, resolves a host name off this thread when needed (see
+    /// ``RedisHostResolver``), then hands hiredis a numeric address.
     private func connect() {
-        guard let context = redisAsyncConnect(configuration.host, Int32(configuration.port)) else {
+        connectGeneration &+= 1
+        if connectTimer == nil {
+            connectTimer = loop.makeTimer(repeating: false) { [unowned self] in
+                self.logger.debug("Redis connect timed out", metadata: ["redis": .string(self.configuration.redactedURL)])
+                self.connectFailed(message: "connect timed out", timedOut: true)
+            }
+        }
+        connectTimer?.schedule(after: configuration.connectTimeout)
+        if RedisHostResolver.isNumeric(configuration.host) {
+            connect(to: configuration.host)
+            return
+        }
+        let generation = connectGeneration
+        RedisHostResolver.resolve(configuration.host) { result in
+            self.loop.execute {
+                // A result for an attempt that already timed out or was closed is dropped.
+                guard generation == self.connectGeneration, case .connecting = self.machine.state, self.context == nil else { return }
+                switch result {
+                case .success(let address): self.connect(to: address)
+                case .failure(let error): self.connectFailed(message: error.message)
+                }
+            }
+        }
+    }
+
+    private func connect(to address: String) {
+        guard let context = redisAsyncConnect(address, Int32(configuration.port)) else {
             connectFailed(message: "out of memory")
             return
         }
@@ -203,13 +239,6 @@ package final class RedisConnection: @unchecked Sendable {
         redisAsyncSetConnectCallback(context, connectCallback)
         redisAsyncSetDisconnectCallback(context, disconnectCallback)
         self.context = context
-        if connectTimer == nil {
-            connectTimer = loop.makeTimer(repeating: false) { [unowned self] in
-                self.logger.debug("Redis connect timed out", metadata: ["redis": .string(self.configuration.redactedURL)])
-                self.connectFailed(message: "connect timed out", timedOut: true)
-            }
-        }
-        connectTimer?.schedule(after: configuration.connectTimeout)
     }
 
     fileprivate func connectFinished(status: Int32) {
@@ -227,6 +256,7 @@ package final class RedisConnection: @unchecked Sendable {
     }
 
     private func connectFailed(message: String, timedOut: Bool = false) {
+        connectTimer?.cancel()
         let action = timedOut ? machine.connectTimedOut() : machine.connectFailed()
         guard action != .none else { return }
         logger.debug("Redis connect failed", metadata: ["redis": .string(configuration.redactedURL), "error": .string(message)])
@@ -326,7 +356,7 @@ package final class RedisConnection: @unchecked Sendable {
             waiting.removeFirst()
             first.complete(.failure(.timeout))
         }
-        replyArrived()
+        while let first = inFlight.first, first.isDone { inFlight.removeFirst() }
         if let first = inFlight.first, first.deadline <= now {
             logger.warning(
                 "Redis command timed out; reconnecting",
@@ -373,11 +403,13 @@ private func replyCallback(
 ) {
     guard let privdata else { return }
     let pending = Unmanaged<PendingCommand>.fromOpaque(privdata).takeRetainedValue()
+    var isError = true
     if let reply {
         let value = RedisValue(copying: reply.assumingMemoryBound(to: redisReply.self))
         if case .error(let message) = value {
             pending.complete(.failure(.server(message)))
         } else {
+            isError = false
             pending.complete(.success(value))
         }
     } else {
@@ -385,7 +417,7 @@ private func replyCallback(
     }
     if let data = context?.pointee.data {
         let connection = Unmanaged<RedisConnection>.fromOpaque(data).takeUnretainedValue()
-        withExtendedLifetime(connection) { connection.replyArrived() }
+        withExtendedLifetime(connection) { connection.replyArrived(isError: isError) }
     }
 }
 

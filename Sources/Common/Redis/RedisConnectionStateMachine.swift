@@ -6,7 +6,10 @@ package struct RedisConnectionStateMachine: Sendable {
     package enum State: Equatable, Sendable {
         case idle
         case connecting(attempt: Int)
-        case connected
+        /// Up. `attempt` is the backoff step it came up on; it drops to 0 once Redis answers a command, so a
+        /// Redis that accepts and then closes at once (at `maxclients`, or behind a proxy) keeps backing off
+        /// instead of being hammered at the base delay forever.
+        case connected(attempt: Int)
         case waitingToReconnect(attempt: Int)
         case closed
     }
@@ -51,9 +54,15 @@ package struct RedisConnectionStateMachine: Sendable {
     }
 
     package mutating func connectSucceeded() -> Action {
-        guard case .connecting = state else { return .none }
-        state = .connected
+        guard case .connecting(let attempt) = state else { return .none }
+        state = .connected(attempt: attempt)
         return .becomeReady
+    }
+
+    /// Redis answered a command (not with an error): the connection works, and the backoff starts over.
+    package mutating func replyReceived() {
+        guard case .connected(let attempt) = state, attempt != 0 else { return }
+        state = .connected(attempt: 0)
     }
 
     /// hiredis reported the connect as failed; it releases the context itself.
@@ -72,16 +81,16 @@ package struct RedisConnectionStateMachine: Sendable {
 
     /// The established connection dropped; hiredis releases the context itself.
     package mutating func disconnected() -> Action {
-        guard case .connected = state else { return .none }
-        state = .waitingToReconnect(attempt: 1)
-        return .reconnect(after: delay(forAttempt: 0))
+        guard case .connected(let attempt) = state else { return .none }
+        state = .waitingToReconnect(attempt: attempt + 1)
+        return .reconnect(after: delay(forAttempt: attempt))
     }
 
     /// A command got no reply in time, or liveness was lost: the connection is presumed stuck.
     package mutating func connectionStalled() -> Action {
-        guard case .connected = state else { return .none }
-        state = .waitingToReconnect(attempt: 1)
-        return .dropAndReconnect(after: delay(forAttempt: 0))
+        guard case .connected(let attempt) = state else { return .none }
+        state = .waitingToReconnect(attempt: attempt + 1)
+        return .dropAndReconnect(after: delay(forAttempt: attempt))
     }
 
     package mutating func reconnectTimerFired() -> Action {
@@ -96,6 +105,9 @@ package struct RedisConnectionStateMachine: Sendable {
         return .shutDown
     }
 
-    package var isConnected: Bool { state == .connected }
+    package var isConnected: Bool {
+        if case .connected = state { return true }
+        return false
+    }
     package var isClosed: Bool { state == .closed }
 }

@@ -69,7 +69,11 @@ private final class SubscriptionHandler: @unchecked Sendable {
         self.onStatus = onStatus
     }
 
+    /// The connection being subscribed; loop-confined like the handler.
+    private weak var connection: RedisConnection?
+
     func subscribe(on connection: RedisConnection) {
+        self.connection = connection
         confirmed = 0
         let sent = connection.sendPersistent(
             RedisCommand(arguments: ["SUBSCRIBE"] + channels),
@@ -98,6 +102,7 @@ private final class SubscriptionHandler: @unchecked Sendable {
         } else if kindBytes.elementsEqual("subscribe".utf8) {
             confirmed += 1
             if confirmed == channels.count {
+                connection?.subscriptionConfirmed()
                 logger.info("Redis subscription active", metadata: ["channels": .string(channels.joined(separator: ","))])
                 onStatus(.subscribed)
             }

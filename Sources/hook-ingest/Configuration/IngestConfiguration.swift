@@ -8,8 +8,10 @@ struct IngestConfiguration: Sendable {
     var registrations: [WebhookRegistration] = []
     var redis = RedisConfiguration()
     var keys = RedisKeys()
-    var maxBodyBytes = 32 * 1024 * 1024
-    var streamMaxLength = 1_000_000
+    var webhook = WebhookLimits()
+    /// A connection with no request (or a body that stops arriving) for this long is closed.
+    var idleTimeout: Duration = .seconds(30)
+    var retention = StreamRetention()
     var dedupTTL: Duration = .seconds(7 * 86400)
     var messageTTL: Duration = .seconds(30 * 86400)
 
@@ -28,10 +30,48 @@ struct IngestConfiguration: Sendable {
             environment: environment
         )
 
-        maxBodyBytes = resolve(options.maxBodyBytes, try environment.int("INGEST_MAX_BODY_BYTES"), default: maxBodyBytes)
-        guard maxBodyBytes >= 1024 else { throw ConfigurationError("--max-body-bytes must be at least 1024") }
-        streamMaxLength = resolve(options.streamMaxlen, try environment.int("STREAM_MAXLEN"), default: streamMaxLength)
-        guard streamMaxLength >= 1 else { throw ConfigurationError("--stream-maxlen must be at least 1") }
+        webhook.maxBodyBytes = resolve(options.maxBodyBytes, try environment.int("INGEST_MAX_BODY_BYTES"), default: webhook.maxBodyBytes)
+        guard (1024...(1 << 30)).contains(webhook.maxBodyBytes) else { throw ConfigurationError("--max-body-bytes must be from 1024 to 1073741824") }
+        webhook.maxConcurrentBodies = resolve(
+            options.maxConcurrentBodies,
+            try environment.int("INGEST_MAX_CONCURRENT_BODIES"),
+            default: webhook.maxConcurrentBodies
+        )
+        guard (1...1024).contains(webhook.maxConcurrentBodies) else { throw ConfigurationError("--max-concurrent-bodies must be from 1 to 1024") }
+        webhook.maxFormFields = resolve(options.maxFormFields, try environment.int("INGEST_MAX_FORM_FIELDS"), default: webhook.maxFormFields)
+        guard (1...1000).contains(webhook.maxFormFields) else { throw ConfigurationError("--max-form-fields must be from 1 to 1000") }
+        webhook.bodyTimeout = resolve(
+            try parseDurationOption(options.bodyTimeout, name: "body-timeout"),
+            try environment.duration("INGEST_BODY_TIMEOUT"),
+            default: webhook.bodyTimeout
+        )
+        guard webhook.bodyTimeout >= .milliseconds(100) else { throw ConfigurationError("--body-timeout must be at least 100ms") }
+        idleTimeout = resolve(
+            try parseDurationOption(options.idleTimeout, name: "idle-timeout"),
+            try environment.duration("INGEST_IDLE_TIMEOUT"),
+            default: idleTimeout
+        )
+        guard idleTimeout >= .milliseconds(100) else { throw ConfigurationError("--idle-timeout must be at least 100ms") }
+        retention.maxLength = resolve(options.streamMaxlen, try environment.int("STREAM_MAXLEN"), default: retention.maxLength)
+        guard retention.maxLength >= 1 else { throw ConfigurationError("--stream-maxlen must be at least 1") }
+        retention.maxAge = resolve(
+            try parseDurationOption(options.streamMaxAge, name: "stream-max-age"),
+            try environment.duration("STREAM_MAX_AGE"),
+            default: retention.maxAge
+        )
+        guard retention.maxAge == .zero || retention.maxAge >= .seconds(60) else {
+            throw ConfigurationError("--stream-max-age must be 0 (no age limit) or at least 1m")
+        }
+        retention.largeEventBytes = resolve(options.largeEventBytes, try environment.int("LARGE_EVENT_BYTES"), default: retention.largeEventBytes)
+        guard retention.largeEventBytes >= 1024 else { throw ConfigurationError("--large-event-bytes must be at least 1024") }
+        retention.largeEventMemory = resolve(
+            options.largeEventMemory,
+            try environment.int("LARGE_EVENT_MEMORY"),
+            default: retention.largeEventMemory
+        )
+        guard retention.largeEventMemory >= retention.largeEventBytes else {
+            throw ConfigurationError("--large-event-memory must be at least --large-event-bytes")
+        }
         dedupTTL = resolve(try parseDurationOption(options.dedupTTL, name: "dedup-ttl"), try environment.duration("DEDUP_TTL"), default: dedupTTL)
         guard dedupTTL >= .seconds(1) else { throw ConfigurationError("--dedup-ttl must be at least 1s") }
         messageTTL = resolve(

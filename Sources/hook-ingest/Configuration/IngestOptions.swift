@@ -23,8 +23,50 @@ struct IngestOptions: ParsableArguments {
     @Option(name: .long, help: "Largest accepted request body in bytes; larger gets 413 (env: INGEST_MAX_BODY_BYTES, default: 33554432).")
     var maxBodyBytes: Int?
 
+    @Option(
+        name: .long,
+        help:
+            "Webhook bodies read at once, in units of --max-body-bytes: smaller bodies take a share, so many small ones fit; the rest wait up to --body-timeout, then get 503 (env: INGEST_MAX_CONCURRENT_BODIES, default: 4)."
+    )
+    var maxConcurrentBodies: Int?
+
+    @Option(
+        name: .long,
+        help: "Time a webhook body has to arrive in full; later gets 408 and the connection closes (env: INGEST_BODY_TIMEOUT, default: 60s)."
+    )
+    var bodyTimeout: String?
+
+    @Option(
+        name: .long,
+        help: "A connection that sends nothing for this long (between requests, or mid-body) is closed (env: INGEST_IDLE_TIMEOUT, default: 30s)."
+    )
+    var idleTimeout: String?
+
+    @Option(name: .long, help: "Most fields a webhook form may have; Mandrill sends one (env: INGEST_MAX_FORM_FIELDS, default: 8).")
+    var maxFormFields: Int?
+
     @Option(name: .long, help: "Approximate number of events the stream keeps, MAXLEN ~ (env: STREAM_MAXLEN, default: 1000000).")
     var streamMaxlen: Int?
+
+    @Option(
+        name: .long,
+        help: "Events older than this are trimmed from the stream (MINID ~); 0 keeps them by count only (env: STREAM_MAX_AGE, default: 30d)."
+    )
+    var streamMaxAge: String?
+
+    @Option(
+        name: .long,
+        help:
+            "Events larger than this (inbound mail with attachments) keep their body in a key of its own, outside the stream (env: LARGE_EVENT_BYTES, default: 65536)."
+    )
+    var largeEventBytes: Int?
+
+    @Option(
+        name: .long,
+        help:
+            "Total bytes of those large bodies Redis keeps; past it the oldest are dropped, and replays show them as event null (env: LARGE_EVENT_MEMORY, default: 268435456)."
+    )
+    var largeEventMemory: Int?
 
     @Option(name: .long, help: "How long an event's dedup marker lives; keep it past Mandrill's retry horizon (env: DEDUP_TTL, default: 7d).")
     var dedupTTL: String?

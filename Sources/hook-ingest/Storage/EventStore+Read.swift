@@ -19,17 +19,20 @@ extension EventStore {
         let pageSize = filter.matchesEverything ? limit : max(limit * 4, 200)
         while envelopes.count < limit, scanned < Self.scanBudget {
             let end = cursor.map { "(" + $0.description } ?? "+"
-            let reply = try await redis.send("XREVRANGE", keys.stream, end, "-", "COUNT", String(pageSize))
-            let entries = StreamEntry.entries(in: reply)
-            let rawCount = reply.array?.count ?? 0
-            for entry in entries where envelopes.count < limit {
+            let page = try await StreamPage.read(
+                RedisCommand("XREVRANGE", keys.stream, end, "-", "COUNT", String(pageSize)),
+                requested: pageSize,
+                on: redis.connection
+            )
+            for entry in page.entries where envelopes.count < limit {
                 cursor = entry.id
                 if filter.matchesEverything || filter.matches(entry.attributes) {
                     envelopes.append(entry.envelope)
                 }
             }
-            scanned += rawCount
-            if rawCount < pageSize {
+            if envelopes.count < limit, let last = page.lastID { cursor = last }
+            scanned += page.count
+            if page.reachedEnd {
                 // Reached the oldest entry.
                 return EventPage(envelopes: envelopes, nextBefore: envelopes.count == limit ? cursor : nil)
             }
@@ -72,7 +75,8 @@ extension EventStore {
         events.sort { $0.0 < $1.0 }
         var timeline: [MessageRecord.TimelineEntry] = []
         for (streamID, type) in events {
-            let entry = StreamEntry.entries(in: try await redis.send("XRANGE", keys.stream, streamID.description, streamID.description)).first
+            let id = streamID.description
+            let entry = try await StreamPage.read(RedisCommand("XRANGE", keys.stream, id, id), requested: 1, on: redis.connection).entries.first
             timeline.append(.init(id: streamID, type: type, envelope: entry?.envelope))
         }
         if snapshot.map({ (try? JSONValidator.validate($0)) == nil }) == true { snapshot = nil }

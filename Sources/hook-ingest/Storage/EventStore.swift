@@ -11,7 +11,7 @@ struct EventStore: Sendable {
 
     let redis: RedisClient
     let keys: RedisKeys
-    let streamMaxLength: Int
+    let retention: StreamRetention
     let dedupTTL: Duration
     let messageTTL: Duration
 
@@ -35,7 +35,7 @@ struct EventStore: Sendable {
     private func command(_ batch: MandrillBatch, sha: String?) -> RedisCommand {
         var command = RedisCommand(sha == nil ? "EVAL" : "EVALSHA")
         command.reserveCapacity(
-            bytes: batch.bytes.count * 2 + batch.events.count * 200 + StoreBatchScript.source.utf8.count,
+            bytes: batch.byteCount * 2 + batch.events.count * 200 + StoreBatchScript.source.utf8.count,
             arguments: StoreBatchScript.fixedArguments + 3 + batch.events.count * StoreBatchScript.argumentsPerEvent
         )
         command.append(sha ?? StoreBatchScript.source)
@@ -44,9 +44,14 @@ struct EventStore: Sendable {
         command.append(keys.channel)
         command.append(keys.seenPrefix)
         command.append(keys.message(""))
-        command.append(streamMaxLength)
+        command.append(retention.maxLength)
         command.append(max(1, DurationText.seconds(dedupTTL)))
         command.append(DurationText.seconds(messageTTL))
+        command.append(Int(retention.maxAge.components.seconds * 1000))
+        command.append(keys.bodyPrefix)
+        command.append(keys.bodies)
+        command.append(retention.largeEventBytes)
+        command.append(retention.largeEventMemory)
         for event in batch.events {
             command.append(event.dedupHash)
             command.append(event.type)

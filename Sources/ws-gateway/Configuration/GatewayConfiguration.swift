@@ -21,6 +21,10 @@ struct GatewayConfiguration: Sendable {
     var maxFrameBytes = 4096
     var drainTimeout: Duration = .seconds(5)
     var maxBacklog = 10_000
+    /// Stream entries one `since=` or `backlog=` handshake examines at most.
+    var maxReplayScan = 100_000
+    /// Time a client has to read one replayed page before it is closed as a slow consumer.
+    var replayWriteTimeout: Duration = .seconds(10)
     /// Drains closer together than this are merged under load (see ``LoopHub``).
     var batchWindow: Duration = .milliseconds(5)
     /// How often the gateway proves its subscription works by receiving its own heartbeat.
@@ -72,6 +76,14 @@ struct GatewayConfiguration: Sendable {
         guard batchWindow <= .seconds(1) else { throw ConfigurationError("--batch-window must be at most 1s") }
         maxBacklog = resolve(options.maxBacklog, try environment.int("GATEWAY_MAX_BACKLOG"), default: maxBacklog)
         guard maxBacklog >= 0 else { throw ConfigurationError("--max-backlog must be 0 or more") }
+        maxReplayScan = resolve(options.maxReplayScan, try environment.int("GATEWAY_MAX_REPLAY_SCAN"), default: maxReplayScan)
+        guard maxReplayScan >= 1000 else { throw ConfigurationError("--max-replay-scan must be at least 1000") }
+        replayWriteTimeout = resolve(
+            try parseDurationOption(options.replayWriteTimeout, name: "replay-write-timeout"),
+            try environment.duration("GATEWAY_REPLAY_WRITE_TIMEOUT"),
+            default: replayWriteTimeout
+        )
+        guard replayWriteTimeout >= .milliseconds(100) else { throw ConfigurationError("--replay-write-timeout must be at least 100ms") }
     }
 
     /// The open-file limit minus a reserve for Redis, listening sockets, logs and plain HTTP requests.

@@ -60,6 +60,20 @@ struct GatewayOptions: ParsableArguments {
     @Option(
         name: .long,
         help:
+            "Stream entries one since= or backlog= handshake examines; past it a since= client gets a scan_limit notice and close 4009, and continues from there (env: GATEWAY_MAX_REPLAY_SCAN, default: 100000)."
+    )
+    var maxReplayScan: Int?
+
+    @Option(
+        name: .long,
+        help:
+            "Time a client has to read one page of replayed history before it is closed as a slow consumer, 4008 (env: GATEWAY_REPLAY_WRITE_TIMEOUT, default: 10s)."
+    )
+    var replayWriteTimeout: String?
+
+    @Option(
+        name: .long,
+        help:
             "Under load, events are flushed to clients at most once per this window, several per system call; 0 flushes every event at once (env: GATEWAY_BATCH_WINDOW, default: 5ms)."
     )
     var batchWindow: String?

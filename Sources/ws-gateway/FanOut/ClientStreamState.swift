@@ -23,8 +23,14 @@ struct ClientStreamState: Sendable {
     private(set) var state: State
     let queueLimit: Int
 
-    init(replaying: Bool, queueLimit: Int) {
-        self.state = replaying ? .replaying(cursor: nil, buffer: [], bufferedBytes: 0) : .live(lastSent: nil)
+    /// A `since=` client starts with its cursor at `since`: it already has everything up to there, so a live
+    /// event at or before it is never sent, even when the history read finds nothing after it.
+    init(start: StreamRequest.Start, queueLimit: Int) {
+        switch start {
+        case .live: self.state = .live(lastSent: nil)
+        case .since(let id): self.state = .replaying(cursor: id, buffer: [], bufferedBytes: 0)
+        case .backlog: self.state = .replaying(cursor: nil, buffer: [], bufferedBytes: 0)
+        }
         self.queueLimit = queueLimit
     }
 

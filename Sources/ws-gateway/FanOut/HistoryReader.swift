@@ -4,17 +4,25 @@ import NIOCore
 /// Reads history from the stream for one client (`since=` and `backlog=`), page by page, pacing itself on the
 /// client's socket: the next page is requested once the previous one has been written out.
 ///
+/// Every replay is bounded: a page holds at most `pageBytes` of events (large inbound mail included), and one
+/// handshake examines at most `scanBudget` entries. A `since=` replay that reaches the budget before the end of
+/// the stream tells the client where it stopped (`{"control":"scan_limit","resume_since":…}`) and closes with
+/// 4009, so that a filter matching nothing cannot make one handshake walk a million entries; the client
+/// continues from there with `since=`, losing nothing. `backlog=N` first walks back (within the same budget)
+/// to the N-th newest matching event, keeping nothing but that position, then replays forward from it like
+/// `since=`.
+///
 /// Redis replies arrive on the Redis thread and are handed to the client's event loop; every step that touches
 /// the connection runs there.
 struct HistoryReader: Sendable {
     let redis: RedisConnection
     let keys: RedisKeys
     let metrics: GatewayMetrics
-    /// How many bytes of history are written before waiting for the socket to take them.
-    let pacingBytes: Int
+    /// Bytes of events one page may hold, and how many are written before waiting for the socket to take them.
+    let pageBytes: Int
+    /// Entries one handshake may examine.
+    let scanBudget: Int
     static let pageSize = 500
-    /// Entries a backlog request examines at most, so that a filter matching nothing cannot walk the whole stream.
-    static let backlogScanBudget = 100_000
 
     /// Starts the replay the connection asked for. Call on the connection's event loop.
     func start(for connection: WebSocketConnection, on eventLoop: any EventLoop) {
@@ -25,7 +33,7 @@ struct HistoryReader: Sendable {
         case .since(let id):
             checkTrimming(since: id, box: box, eventLoop: eventLoop)
         case .backlog(let count):
-            readBacklog(count: count, before: nil, collected: [], scanned: 0, newest: nil, box: box, eventLoop: eventLoop)
+            findBacklogStart(BacklogWalk(count: count), box: box, eventLoop: eventLoop)
         }
     }
 
@@ -42,10 +50,10 @@ struct HistoryReader: Sendable {
                         let oldest = info.firstID.map { "\"\($0)\"" } ?? "null"
                         connection.sendControl(#"{"control":"history_trimmed","requested_since":"\#(since)","oldest_available":\#(oldest)}"#)
                     }
-                    readSince(after: since, box: box, eventLoop: eventLoop)
+                    readForward(from: "(\(since)", scanned: 0, box: box, eventLoop: eventLoop)
                 case .failure(let error) where error.isServerError:
                     // No such key: the stream is empty, nothing was trimmed.
-                    readSince(after: since, box: box, eventLoop: eventLoop)
+                    readForward(from: "(\(since)", scanned: 0, box: box, eventLoop: eventLoop)
                 case .failure:
                     fail(box.value)
                 }
@@ -53,65 +61,71 @@ struct HistoryReader: Sendable {
         }
     }
 
-    private func readSince(after cursor: StreamID, box: NIOLoopBound<WebSocketConnection>, eventLoop: any EventLoop) {
-        redis.send(RedisCommand("XRANGE", keys.stream, "(\(cursor)", "+", "COUNT", String(Self.pageSize))) { result in
+    /// Replays from `start` (an XRANGE bound: `(id` exclusive, `id` inclusive) to the end of the stream.
+    private func readForward(from start: String, scanned: Int, box: NIOLoopBound<WebSocketConnection>, eventLoop: any EventLoop) {
+        let command = RedisCommand("XRANGE", keys.stream, start, "+", "COUNT", String(Self.pageSize))
+        StreamPage.read(command, requested: Self.pageSize, byteBudget: pageBytes, on: redis) { result in
             eventLoop.execute {
                 let connection = box.value
                 guard !connection.isClosing else { return }
-                guard case .success(let reply) = result else { return fail(connection) }
-                let matching = StreamEntry.entries(in: reply).filter { connection.request.filter.matches($0.attributes) }.map(
-                    Publication.init(entry:)
-                )
-                let last = StreamEntry.lastID(in: reply)
-                let complete = (reply.array?.count ?? 0) < Self.pageSize
+                guard case .success(let page) = result else { return fail(connection) }
+                let matching = page.entries.filter { connection.request.filter.matches($0.attributes) }.map(Publication.init(entry:))
                 metrics.replayed.increment(by: Int64(matching.count))
-                connection.sendReplayed(matching[...], pacingBytes: pacingBytes) {
+                let scanned = scanned + page.count
+                connection.sendReplayed(matching[...], pacingBytes: pageBytes) {
                     // Entries that did not match are covered by this read too.
-                    if let last { connection.skipReplayed(through: last) }
-                    if complete {
+                    if let last = page.lastID { connection.skipReplayed(through: last) }
+                    if page.reachedEnd {
                         connection.finishReplay()
+                    } else if scanned >= scanBudget, let last = page.lastID {
+                        connection.stopReplay(resumeSince: last)
                     } else {
-                        readSince(after: last ?? cursor, box: box, eventLoop: eventLoop)
+                        readForward(from: page.lastID.map { "(\($0)" } ?? start, scanned: scanned, box: box, eventLoop: eventLoop)
                     }
                 }
             }
         }
     }
 
-    private func readBacklog(
-        count: Int,
-        before: StreamID?,
-        collected: [Publication],
-        scanned: Int,
-        newest: StreamID?,
-        box: NIOLoopBound<WebSocketConnection>,
-        eventLoop: any EventLoop
-    ) {
-        let end = before.map { "(\($0)" } ?? "+"
-        redis.send(RedisCommand("XREVRANGE", keys.stream, end, "-", "COUNT", String(Self.pageSize))) { result in
+    /// Where a backward walk for `backlog=` has got to.
+    private struct BacklogWalk {
+        let count: Int
+        var matched = 0
+        var scanned = 0
+        /// The oldest matching entry found so far: the replay starts there.
+        var oldestMatch: StreamID?
+        /// The newest entry when the walk began: live events up to it are covered by the replay.
+        var newest: StreamID?
+        /// Where the next page ends (exclusive); `nil` for the newest entry.
+        var before: StreamID?
+    }
+
+    /// Walks back from the newest entry counting matches, until `count` matched, the stream's start, or the scan
+    /// budget; then replays forward from the oldest match found. Only positions are kept, never the events.
+    private func findBacklogStart(_ walk: BacklogWalk, box: NIOLoopBound<WebSocketConnection>, eventLoop: any EventLoop) {
+        let end = walk.before.map { "(\($0)" } ?? "+"
+        let command = RedisCommand("XREVRANGE", keys.stream, end, "-", "COUNT", String(Self.pageSize))
+        StreamPage.read(command, requested: Self.pageSize, byteBudget: pageBytes, on: redis) { result in
             eventLoop.execute {
                 let connection = box.value
                 guard !connection.isClosing else { return }
-                guard case .success(let reply) = result else { return fail(connection) }
-                let entries = StreamEntry.entries(in: reply)
-                let rawCount = reply.array?.count ?? 0
-                var collected = collected
-                var oldest = before
-                // Live messages up to the newest entry of the first page are covered by this read.
-                let newest = newest ?? entries.first?.id
-                for entry in entries where collected.count < count {
-                    oldest = entry.id
-                    if connection.request.filter.matches(entry.attributes) { collected.append(Publication(entry: entry)) }
+                guard case .success(let page) = result else { return fail(connection) }
+                var walk = walk
+                if walk.newest == nil { walk.newest = page.entries.first?.id ?? page.lastID }
+                for entry in page.entries where walk.matched < walk.count && connection.request.filter.matches(entry.attributes) {
+                    walk.matched += 1
+                    walk.oldestMatch = entry.id
                 }
-                let scanned = scanned + rawCount
-                if collected.count < count, rawCount == Self.pageSize, scanned < Self.backlogScanBudget {
-                    let oldest = StreamEntry.lastID(in: reply) ?? oldest
-                    readBacklog(count: count, before: oldest, collected: collected, scanned: scanned, newest: newest, box: box, eventLoop: eventLoop)
-                    return
+                walk.scanned += page.count
+                walk.before = page.lastID ?? walk.before
+                guard walk.matched >= walk.count || page.reachedEnd || walk.scanned >= scanBudget || page.lastID == nil else {
+                    return findBacklogStart(walk, box: box, eventLoop: eventLoop)
                 }
-                metrics.replayed.increment(by: Int64(collected.count))
-                connection.sendReplayed(collected.reversed()[...], pacingBytes: pacingBytes) {
-                    if let newest { connection.skipReplayed(through: newest) }
+                if let start = walk.oldestMatch {
+                    readForward(from: start.description, scanned: 0, box: box, eventLoop: eventLoop)
+                } else {
+                    // Nothing the client may see in the scanned range: straight to live.
+                    if let newest = walk.newest { connection.skipReplayed(through: newest) }
                     connection.finishReplay()
                 }
             }
@@ -120,38 +134,5 @@ struct HistoryReader: Sendable {
 
     private func fail(_ connection: WebSocketConnection) {
         connection.close(code: CloseCode.internalError, reason: "history unavailable: reconnect with since=")
-    }
-}
-
-/// The parts of `XINFO STREAM` the replay needs.
-struct StreamInfo {
-    var length = 0
-    var entriesAdded = 0
-    var firstID: StreamID?
-    /// Highest id removed by XDEL (trimming does not move it).
-    var maxDeletedID: StreamID?
-
-    init(_ reply: RedisValue) {
-        let fields = reply.array ?? []
-        var index = 0
-        while index + 1 < fields.count {
-            let value = fields[index + 1]
-            switch fields[index].string {
-            case "length": length = value.int ?? 0
-            case "entries-added": entriesAdded = value.int ?? 0
-            case "first-entry": firstID = value.array?.first?.string.flatMap { StreamID($0) }
-            case "max-deleted-entry-id": maxDeletedID = value.string.flatMap { StreamID($0) }
-            default: break
-            }
-            index += 2
-        }
-    }
-
-    /// Whether events after `since` may be gone: something after it was deleted, or the stream was trimmed past
-    /// it (its oldest entry is newer than `since` and entries have been removed).
-    func mayHaveLost(after since: StreamID) -> Bool {
-        if let maxDeletedID, maxDeletedID > since { return true }
-        guard let firstID else { return entriesAdded > 0 }
-        return firstID > since && entriesAdded > length
     }
 }

@@ -11,6 +11,8 @@ struct StreamSequencer: Sendable {
     enum State: Sendable {
         /// Not subscribed.
         case waiting(lastID: StreamID?)
+        /// First subscription: reading the stream's newest id, the position everything after is new from.
+        case findingTip(buffer: Deque<Publication>, overflowed: Bool)
         /// Subscribed again; reading the gap after `lastID` from the stream.
         case recovering(lastID: StreamID, buffer: Deque<Publication>, overflowed: Bool)
         case live(lastID: StreamID?)
@@ -20,6 +22,8 @@ struct StreamSequencer: Sendable {
         var deliver: [Publication] = []
         /// Read the stream after this id (exclusive) next.
         var readGap: StreamID?
+        /// Read the stream's newest id next, and report it with ``StreamSequencer/tipRead(_:)``.
+        var readTip = false
 
         static let none = Action()
     }
@@ -41,18 +45,39 @@ struct StreamSequencer: Sendable {
         switch state {
         case .waiting(let lastID), .live(let lastID): lastID
         case .recovering(let lastID, _, _): lastID
+        case .findingTip: nil
         }
     }
 
     mutating func subscribed() -> Action {
         guard case .waiting(let lastID) = state else { return .none }
         guard let lastID else {
-            // First subscription: nothing was delivered yet, so there is no gap to fill.
-            state = .live(lastID: nil)
-            return .none
+            // First subscription: learn where the stream ends, so that a drop before the first event still has a
+            // position to fill the gap from (otherwise events published meanwhile would be skipped).
+            state = .findingTip(buffer: [], overflowed: false)
+            return Action(readTip: true)
         }
         state = .recovering(lastID: lastID, buffer: [], overflowed: false)
         return Action(readGap: lastID)
+    }
+
+    /// The stream's newest id when the first subscription began (`0-0` for an empty stream). Live messages held
+    /// meanwhile that are newer are delivered.
+    mutating func tipRead(_ tip: StreamID) -> Action {
+        guard case .findingTip(let buffer, let overflowed) = state else { return .none }
+        if overflowed {
+            // Messages were dropped while waiting: they are in the stream after the tip.
+            state = .recovering(lastID: tip, buffer: [], overflowed: false)
+            return Action(readGap: tip)
+        }
+        var lastID = tip
+        var action = Action()
+        for publication in buffer where publication.id > lastID {
+            action.deliver.append(publication)
+            lastID = publication.id
+        }
+        state = .live(lastID: lastID)
+        return action
     }
 
     mutating func dropped() {
@@ -62,6 +87,16 @@ struct StreamSequencer: Sendable {
     mutating func received(_ publication: Publication) -> Action {
         switch state {
         case .waiting:
+            return .none
+        case .findingTip(var buffer, var overflowed):
+            state = .waiting(lastID: nil)  // so that `buffer` is uniquely referenced
+            if buffer.count < bufferLimit {
+                buffer.append(publication)
+            } else {
+                buffer.removeAll()
+                overflowed = true
+            }
+            state = .findingTip(buffer: buffer, overflowed: overflowed)
             return .none
         case .live(let lastID):
             if let lastID, publication.id <= lastID { return .none }

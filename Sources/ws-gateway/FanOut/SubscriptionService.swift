@@ -110,32 +110,54 @@ final class SubscriptionService: Service, @unchecked Sendable {
     private func perform(_ action: StreamSequencer.Action) {
         broadcaster.publish(action.deliver)
         if let after = action.readGap { readGap(after: after) }
+        if action.readTip { readTip() }
         updateHealth()
+    }
+
+    /// Reads the stream's newest id (`0-0` when it is empty) for the first subscription.
+    private func readTip() {
+        commands.connection.send(RedisCommand("XREVRANGE", keys.stream, "+", "-", "COUNT", "1")) { [self] result in
+            switch result {
+            case .success(let reply):
+                perform(sequencer.tipRead(StreamEntry.lastID(in: reply) ?? .zero))
+            case .failure(let error):
+                logger.warning("Reading the stream's newest id failed; retrying", metadata: ["error": .string(error.description)])
+                retryRead()
+            }
+        }
     }
 
     private func readGap(after id: StreamID) {
         let command = RedisCommand("XRANGE", keys.stream, "(\(id)", "+", "COUNT", String(Self.gapPageSize))
-        commands.connection.send(command) { [self] result in
+        StreamPage.read(command, requested: Self.gapPageSize, on: commands.connection) { [self] result in
             switch result {
-            case .success(let reply):
-                let page = StreamEntry.entries(in: reply).map(Publication.init(entry:))
-                let complete = (reply.array?.count ?? 0) < Self.gapPageSize
-                let action = sequencer.gapRead(page, through: StreamEntry.lastID(in: reply), complete: complete)
+            case .success(let page):
+                let publications = page.entries.map(Publication.init(entry:))
+                let action = sequencer.gapRead(publications, through: page.lastID, complete: page.reachedEnd)
                 metrics.gapFillEvents.increment(by: Int64(action.deliver.count))
-                if complete && action.readGap == nil {
+                if page.reachedEnd && action.readGap == nil {
                     logger.info("Subscription caught up from the stream", metadata: ["last_id": .string(sequencer.lastID?.description ?? "none")])
                 }
                 perform(action)
             case .failure(let error):
                 logger.warning("Gap fill read failed; retrying", metadata: ["error": .string(error.description)])
-                if gapRetryTimer == nil {
-                    gapRetryTimer = loop.makeTimer(repeating: false) { [unowned self] in
-                        if case .recovering(let lastID, _, _) = self.sequencer.state { self.readGap(after: lastID) }
-                    }
-                }
-                gapRetryTimer?.schedule(after: .milliseconds(250))
+                retryRead()
             }
         }
+    }
+
+    /// Retries the pending tip or gap read shortly (Redis was unavailable).
+    private func retryRead() {
+        if gapRetryTimer == nil {
+            gapRetryTimer = loop.makeTimer(repeating: false) { [unowned self] in
+                switch self.sequencer.state {
+                case .recovering(let lastID, _, _): self.readGap(after: lastID)
+                case .findingTip: self.readTip()
+                case .waiting, .live: break
+                }
+            }
+        }
+        gapRetryTimer?.schedule(after: .milliseconds(250))
     }
 
     private func startHeartbeat() {

@@ -72,6 +72,7 @@ struct GatewayStreams: Sendable {
             hub: hub,
             queueLimit: configuration.maxQueueBytes,
             drainTimeout: configuration.drainTimeout,
+            replayWriteTimeout: configuration.replayWriteTimeout,
             logger: logger
         ) {
             admission.releaseSlot()

@@ -15,6 +15,8 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     private let writer: RawFrameWriter
     private let hub: LoopHub
     private let drainTimeout: TimeAmount
+    /// How long the client may take to read one replayed page before it counts as a slow consumer.
+    private let replayWriteTimeout: TimeAmount
     private let logger: Logger
     private var channel: (any Channel)?
     /// A ping was sent and no pong came back yet.
@@ -33,14 +35,16 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         hub: LoopHub,
         queueLimit: Int,
         drainTimeout: Duration,
+        replayWriteTimeout: Duration,
         logger: Logger,
         onClose: @escaping () -> Void
     ) {
         self.request = request
-        self.stream = ClientStreamState(replaying: request.start != .live, queueLimit: queueLimit)
+        self.stream = ClientStreamState(start: request.start, queueLimit: queueLimit)
         self.writer = writer
         self.hub = hub
         self.drainTimeout = TimeAmount(drainTimeout)
+        self.replayWriteTimeout = TimeAmount(replayWriteTimeout)
         self.logger = logger
         self.onClose = onClose
     }
@@ -81,6 +85,9 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
 
     /// Writes history frames ahead of the live ones, pausing every `pacingBytes` until the socket took them, so
     /// that a replay never fills the client's queue by itself. Calls `next` once everything was written.
+    ///
+    /// A client that does not take a paused chunk within the replay write timeout is closed as a slow consumer:
+    /// a replay never waits on a reader forever.
     func sendReplayed(_ publications: ArraySlice<Publication>, pacingBytes: Int, then next: @escaping () -> Void) {
         var written = 0
         var index = publications.startIndex
@@ -95,13 +102,24 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
                 let rest = publications[index...]
                 let flushed = channel.eventLoop.makePromise(of: Void.self)
                 flush(promise: flushed)
+                let deadline = channel.eventLoop.assumeIsolated().scheduleTask(in: replayWriteTimeout) {
+                    self.closeAsSlowConsumer()
+                }
                 flushed.futureResult.assumeIsolated().whenSuccess {
+                    deadline.cancel()
                     self.sendReplayed(rest, pacingBytes: pacingBytes, then: next)
                 }
                 return
             }
         }
         next()
+    }
+
+    /// The replay reached the scan budget: tells the client where to continue and closes with 4009.
+    func stopReplay(resumeSince id: StreamID) {
+        guard !isClosing else { return }
+        sendControl(#"{"control":"scan_limit","resume_since":"\#(id)"}"#)
+        close(code: CloseCode.scanLimit, reason: "replay scan limit: reconnect with since=\(id)")
     }
 
     /// History up to `id` was read without a match for this client.
@@ -182,6 +200,10 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .ping:
+            guard !isClosing else { return }
+            // A pong joins the client's queue like any frame: a client that floods pings without reading would
+            // otherwise grow it without bound. Past the limit it is a slow consumer.
+            guard writer.isWritable else { return closeAsSlowConsumer() }
             writer.write(WebSocketFrameBytes.pong(frame.unmaskedData.readableBytesView))
             writer.flush()
         case .pong:
@@ -194,9 +216,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
                 isClosing = true
                 stream.close()
                 hub.remove(self)
-                var payload = frame.unmaskedData
-                let code = payload.readInteger(as: UInt16.self) ?? CloseCode.normal
-                writer.write(WebSocketFrameBytes.close(code: code == 1005 ? CloseCode.normal : code, reason: ""))
+                writer.write(WebSocketFrameBytes.close(code: CloseCode.reply(toClientClose: frame.unmaskedData), reason: ""))
                 writer.flush()
                 context.close(promise: nil)
             }

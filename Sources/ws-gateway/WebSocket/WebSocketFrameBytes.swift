@@ -40,18 +40,3 @@ enum WebSocketFrameBytes {
         return buffer
     }
 }
-
-/// Close codes the gateway sends.
-enum CloseCode {
-    static let normal: UInt16 = 1000
-    /// The gateway is shutting down: reconnect (to another gateway) with `since=`.
-    static let goingAway: UInt16 = 1001
-    /// The client sent a data frame; clients only send ping, pong and close.
-    static let unsupportedData: UInt16 = 1003
-    /// The client missed a pong, or sent a protocol violation.
-    static let policyViolation: UInt16 = 1008
-    /// History could not be read (Redis unavailable): reconnect with `since=` later.
-    static let internalError: UInt16 = 1011
-    /// The client's queue passed `--max-queue-bytes`: reconnect with `since=`, nothing is lost.
-    static let slowConsumer: UInt16 = 4008
-}

@@ -13,16 +13,26 @@ import NIOCore
 struct WebhookController: Sendable {
     let registrations: [WebhookRegistration]
     let store: EventStore
-    let maxBodyBytes: Int
+    let limits: WebhookLimits
+    let budget: BodyBudget
     let metrics: IngestMetrics
     let logger: Logger
 
-    func addRoutes(to router: Router<some RequestContext>) {
+    init(registrations: [WebhookRegistration], store: EventStore, limits: WebhookLimits, metrics: IngestMetrics, logger: Logger) {
+        self.registrations = registrations
+        self.store = store
+        self.limits = limits
+        self.budget = BodyBudget(capacity: limits.maxConcurrentBodies * limits.maxBodyBytes)
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    func addRoutes(to router: Router<IngestRequestContext>) {
         for registration in registrations {
             let path = RouterPath(registration.path)
             // Hummingbird answers HEAD from this GET route, without a body.
             router.get(path) { _, _ in Self.urlCheckResponse() }
-            router.post(path) { request, _ in try await receive(request, for: registration) }
+            router.post(path) { request, context in try await receive(request, channel: context.channel, for: registration) }
         }
     }
 
@@ -31,9 +41,9 @@ struct WebhookController: Sendable {
         .json(.ok, "{\"status\":\"ok\"}")
     }
 
-    func receive(_ request: Request, for registration: WebhookRegistration) async throws -> Response {
+    func receive(_ request: Request, channel: any Channel, for registration: WebhookRegistration) async throws -> Response {
         do {
-            let result = try await process(request, for: registration)
+            let result = try await process(request, channel: channel, for: registration)
             metrics.request(outcome: result.received == 0 ? "empty" : "stored")
             return .json(.ok, "{\"received\":\(result.received),\"stored\":\(result.stored),\"duplicates\":\(result.duplicates)}")
         } catch let error as APIError {
@@ -42,36 +52,41 @@ struct WebhookController: Sendable {
         }
     }
 
-    private func process(_ request: Request, for registration: WebhookRegistration) async throws -> EventStore.StoreResult {
+    private func process(_ request: Request, channel: any Channel, for registration: WebhookRegistration) async throws -> EventStore.StoreResult {
         guard Self.isFormEncoded(request.headers[.contentType]) else {
             throw APIError(status: .unsupportedMediaType, message: "Content-Type must be application/x-www-form-urlencoded")
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
-            throw APIError(status: .contentTooLarge, message: "body larger than \(maxBodyBytes) bytes")
+        let length = request.headers[.contentLength].flatMap(Int.init)
+        if let length, length > limits.maxBodyBytes || length < 0 {
+            throw APIError(status: .contentTooLarge, message: "body larger than \(limits.maxBodyBytes) bytes")
         }
         if let expected = registration.basicCredentials, !Self.basicCredentialsMatch(request.headers[.authorization], expected: expected) {
             logger.notice("Webhook POST rejected: Basic credentials missing or wrong", metadata: ["path": .string(registration.path)])
             throw APIError(status: .unauthorized, message: "unauthorized", headers: [.wwwAuthenticate: "Basic realm=\"mandrill\""])
         }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: maxBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw APIError(status: .contentTooLarge, message: "body larger than \(maxBodyBytes) bytes")
+        // Nothing is read before the body has its share of the memory budget (a body without a length may be
+        // as large as the limit). The share is held until the answer is ready.
+        let reservation = length ?? limits.maxBodyBytes
+        guard await budget.reserve(reservation, timeout: limits.bodyTimeout) else {
+            logger.notice("Webhook POST deferred: every body slot is busy", metadata: ["path": .string(registration.path)])
+            throw APIError(status: .serviceUnavailable, message: "too many webhook bodies are being read, retry later", headers: [.retryAfter: "5"])
         }
+        defer { budget.release(reservation) }
+        let body = try await WebhookBodyReader(maxBytes: limits.maxBodyBytes, timeout: limits.bodyTimeout)
+            .read(request, channel: channel, expectedLength: length)
         let form: FormBody
         do {
-            form = try body.withUnsafeReadableBytes { try FormBody(decoding: $0) }
-        } catch let error as FormDecodingError {
+            form = try FormBody(decodingInPlace: body, maxFields: limits.maxFormFields)
+        } catch {
             throw APIError(status: .badRequest, message: error.description)
         }
         let isTestKey = try verifySignature(request, form: form, registration: registration)
-        guard let events = form["mandrill_events"] else {
+        guard let events = form.valueRange(named: "mandrill_events") else {
             throw APIError(status: .badRequest, message: "form field mandrill_events is missing")
         }
         let batch: MandrillBatch
         do {
-            batch = try MandrillBatch(json: events)
+            batch = try MandrillBatch(bytes: form.storage, range: events)
         } catch {
             logger.notice(
                 "Webhook batch rejected: not a JSON array of objects",
@@ -116,12 +131,10 @@ struct WebhookController: Sendable {
             logger.notice("Webhook POST rejected: no X-Mandrill-Signature header", metadata: ["path": .string(registration.path)])
             throw APIError(status: .unauthorized, message: "unauthorized")
         }
-        if MandrillSignature.matchingKey(header: signature, url: registration.url, fields: form.fields, keys: registration.keys) != nil {
+        if MandrillSignature.matchingKey(header: signature, url: registration.url, form: form, keys: registration.keys) != nil {
             return false
         }
-        if MandrillSignature.matchingKey(header: signature, url: registration.url, fields: form.fields, keys: [MandrillSignature.testWebhookKey])
-            != nil
-        {
+        if MandrillSignature.matchingKey(header: signature, url: registration.url, form: form, keys: [MandrillSignature.testWebhookKey]) != nil {
             return true
         }
         // The body of a 401 never says why: no hint to someone probing keys or URLs.
@@ -150,9 +163,19 @@ struct WebhookController: Sendable {
         case .unsupportedMediaType: "unsupported_media_type"
         case .contentTooLarge: "too_large"
         case .serviceUnavailable: "unavailable"
+        case .requestTimeout: "timed_out"
         default: "bad_request"
         }
     }
+}
+
+/// The bounds every webhook POST is read within (`--max-body-bytes`, `--max-concurrent-bodies`, `--body-timeout`,
+/// `--max-form-fields`).
+struct WebhookLimits: Sendable {
+    var maxBodyBytes = 32 * 1024 * 1024
+    var maxConcurrentBodies = 4
+    var bodyTimeout: Duration = .seconds(60)
+    var maxFormFields = FormBody.defaultMaxFields
 }
 
 extension HTTPField.Name {

@@ -1,0 +1,14 @@
+/// How much history Redis keeps, and where large events go.
+///
+/// The stream is bounded by count (`MAXLEN ~`) and by age (`MINID ~`). An event larger than `largeEventBytes`
+/// (inbound mail with attachments: about three times the attachments' size) keeps its JSON in a key of its own,
+/// and the stream entry only refers to it; those keys together hold at most `largeEventMemory` bytes, the oldest
+/// dropped first. So a burst of big inbound mail can neither push tracking events out of the stream's count nor
+/// fill Redis.
+struct StreamRetention: Sendable {
+    var maxLength = 1_000_000
+    /// `.zero`: no age limit.
+    var maxAge: Duration = .seconds(30 * 86400)
+    var largeEventBytes = 64 * 1024
+    var largeEventMemory = 256 * 1024 * 1024
+}
