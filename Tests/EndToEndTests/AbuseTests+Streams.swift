@@ -16,7 +16,7 @@ extension AbuseTests {
             let (socket, sent, ending) = try await HostilePeer.pingFlood(port: gateway.port, bytes: 200_000_000)
             flood = (sent, ending)
             // Reading now drains whatever the server queued; it must end the connection either way.
-            end = await socket.readUntilClosed(timeout: .seconds(60)).outcome
+            end = await socket.readUntilClosed(timeout: .seconds(120)).outcome
         }
         #expect(end != .timedOut, "the flooding client was never disconnected (flood: \(flood.sent) bytes, \(flood.ending))")
         try await target.expectSurvived(gateway, growth: growth, boundMiB: 64, attack: "ping flood, \(flood.sent >> 20) MiB, \(flood.ending)")
