@@ -7,6 +7,9 @@
 #     clients (delivered events/s, gateway CPU per delivered event), publish-to-client latency at 30 and
 #     100 publications/s (straight to Redis and end to end through hook-ingest), and memory per idle
 #     connection at 10,000 connections.
+#   - memory under hostile peers (ws-bench abuse, the abuse tests' heaviest attacks): peak RSS growth of a fresh
+#     hook-ingest under a form field bomb and 8 parallel unsigned 32 MiB bodies, and of a fresh ws-gateway under
+#     a 200 MB ping flood from a client that never reads.
 # Every figure is printed with the command that produced it. RUNS (default 3) repeats throughput runs; quote
 # medians: the machine is shared.
 set -euo pipefail
@@ -89,3 +92,16 @@ echo "### Memory per idle connection (a fresh gateway)"
 kill "$gateway_pid"
 start_gateway ws-gateway-idle.log
 run "$bin/ws-bench" idle --port "$gateway_port" --gateway-pid "$gateway_pid" --redis-url "$redis_url" --clients "$IDLE_CONNECTIONS" --client-threads 2
+
+echo
+echo "## Memory under hostile peers: peak RSS growth of the attacked process (fresh processes)"
+kill "$gateway_pid"
+start_gateway ws-gateway-abuse.log
+abuse_port=$(free_port)
+MANDRILL_WEBHOOK_URL="http://127.0.0.1:$abuse_port/mandrill/events" MANDRILL_WEBHOOK_KEYS=bench-key "$bin/hook-ingest" --port "$abuse_port" \
+  --redis-url "$redis_url" --log-level warning > "$out/hook-ingest-abuse.log" 2>&1 &
+abuse_pid=$!
+pids+=($abuse_pid)
+wait_ready "$abuse_port"
+run "$bin/ws-bench" abuse --ingest-port "$abuse_port" --ingest-pid "$abuse_pid" --gateway-port "$gateway_port" --gateway-pid "$gateway_pid" \
+  --webhook-path /mandrill/events

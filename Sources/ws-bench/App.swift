@@ -9,9 +9,9 @@ import NIOPosix
 struct WSBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ws-bench",
-        abstract: "Measures ws-gateway: fan-out throughput and CPU per event, publish-to-client latency, memory per idle connection.",
+        abstract: "Measures ws-gateway: fan-out throughput, CPU per event, latency, memory per idle connection and under hostile peers.",
         discussion: "scripts/bench.sh starts Redis, the gateway and hook-ingest and runs every measurement; see the README.",
-        subcommands: [Fanout.self, Latency.self, Idle.self, SelfTest.self]
+        subcommands: [Fanout.self, Latency.self, Idle.self, SelfTest.self, Abuse.self]
     )
 }
 
