@@ -5,11 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
 
-# openapi-spec-validator checks the OpenAPI document; it comes from PyPI into a virtualenv of our own.
+# openapi-spec-validator checks the OpenAPI document and schemathesis tests a live hook-ingest against it; both come
+# from PyPI into a virtualenv of our own, installed together so that pip resolves their shared dependencies once.
+# Changing a pin here reinstalls them.
 venv=.build-venv
-if [ ! -x "$venv/bin/openapi-spec-validator" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check 'openapi-spec-validator==0.7.2'
+python_tools=('openapi-spec-validator==0.7.2' 'schemathesis==4.32.5')
+if [ ! -x "$venv/bin/openapi-spec-validator" ] || [ ! -x "$venv/bin/schemathesis" ] \
+  || [ "$(cat "$venv/.pins" 2>/dev/null)" != "${python_tools[*]}" ]; then
+  [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "${python_tools[@]}"
+  echo "${python_tools[*]}" > "$venv/.pins"
 fi
 export PATH="$PWD/$venv/bin:$PATH"
 export TEST_OUTPUT_DIR="$PWD/test-output"

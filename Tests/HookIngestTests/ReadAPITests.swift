@@ -56,6 +56,22 @@ struct ReadAPITests {
         }
     }
 
+    /// Found by schemathesis: `before=0` used to reach Redis as `(0-0`, which Redis refuses, and came back as a 503.
+    @Test("before the smallest stream id is an empty last page, not an error", arguments: ["0", "0-0", "000-0"])
+    func beforeZero(before: String) async throws {
+        let redis = try await RedisServer()
+        var factory = EventFactory(seed: 7)
+        let batch = factory.batch(size: 2)
+        try await IngestHarness(redis: redis).run { client in
+            #expect(try await client.post(events: batch).status == .ok)
+            let response = try await client.execute(uri: "/api/events/?before=\(before)", method: .get)
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            let page = try ids(response)
+            #expect(page.ids.isEmpty)
+            #expect(page.next == nil)
+        }
+    }
+
     @Test("metrics count stored and duplicate events")
     func metrics() async throws {
         let redis = try await RedisServer()

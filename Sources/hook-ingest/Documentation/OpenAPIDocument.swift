@@ -88,7 +88,7 @@ enum OpenAPIDocument {
         ],
         "operationId": "receiveWebhookBatch",
         "summary": "Receive a Mandrill webhook batch",
-        "description": "Mandrill POSTs a batch of up to 1,000 events, roughly once a minute, as `application/x-www-form-urlencoded` with one\nfield, `mandrill_events`: a JSON array of event objects (see `MandrillWebhookForm`). Three families arrive:\n\n* **message events** (`MandrillMessageEvent`): `send`, `delivered`, `deferral`, `hard_bounce`, `soft_bounce`, `open`,\n  `click`, `spam`, `unsub`, `reject`, and whatever Mandrill adds later;\n* **sync events** (`MandrillSyncEvent`): deny/allow-list changes, with `type` `blacklist` or `whitelist` and no `event` key;\n* **inbound mail** (`MandrillInboundEvent`): `event` is `inbound`, sent to an inbound route's URL.\n\nEvents are accepted leniently and **stored exactly as sent**: unknown event types, new keys, `metadata: []`,\n`headers: []`, a latitude of `\"INVALID IP ADDRESS\"`, `location: null` are all valid. An object of none of the three\nshapes is kept with type `unknown` rather than rejecting an authentic batch (a rejected batch is retried for hours\nand then disables the webhook).\n\n### Checks, in order\n\n1. `Content-Type` must be `application/x-www-form-urlencoded` → otherwise **415**.\n2. The body may be at most `--max-body-bytes` (default 33554432 = 32 MiB) → otherwise **413**.\n3. If the registered URL carries credentials (`https://user:pass@host/…`), Mandrill sends them as\n   `Authorization: Basic …` and they must match → otherwise **401** with `WWW-Authenticate: Basic realm=\"mandrill\"`.\n4. The form is decoded by hook-ingest itself (`+` is a space, `%XX` a byte, values must be UTF-8, a field name may\n   appear only once) → otherwise **400**.\n5. **`X-Mandrill-Signature` is verified before any JSON is parsed** → otherwise **401**.\n6. `mandrill_events` must be present and be a JSON array of objects → otherwise **400** (the whole batch is\n   rejected; nothing is stored).\n7. The batch is stored in Redis in one atomic step → **200** once Redis confirmed it, **503** if it could not.\n\n### The signature\n\n`X-Mandrill-Signature` = base64( HMAC-SHA1( *webhook key*, *registered URL* + *each POST field's name and value,\nsorted by name, concatenated without separators* ) ). The URL is the string **exactly as entered in Mandrill** —\nscheme, `user:pass@`, trailing slash and query string all count — and the values are the *decoded* form values.\nFor Mandrill's one field that is `HMAC-SHA1(key, url + \"mandrill_events\" + <the JSON text>)`. The signature is\ncompared in constant time against every key of the registration (so a key can be rotated without downtime).\n\nWhen a webhook is added, Mandrill first sends `HEAD` (see above); if that fails it POSTs `mandrill_events=[]` signed\nwith the public key `test-webhook`. hook-ingest accepts `test-webhook` **only for an empty batch `[]`**; any\nnon-empty batch signed with it gets 401. The example signature on this page is that check for the unconfigured\nregistration (`test-webhook` over `http://localhost/api/hook/`), so \"Try it out\" with the `[]` example answers 200\non a hook-ingest that has no registration configured.\n\nA 401 body is always `{\"error\":\"unauthorized\"}`: it never says whether the signature, the key, the URL or the Basic\ncredentials were wrong (the reason is logged on the server).\n\n### 200 only after Redis confirmed, 503 otherwise\n\nMandrill retries every batch that does not get a 200 (up to 20 times, 15–25 minutes apart, then it disables the\nwebhook). hook-ingest therefore answers **200 only after Redis confirmed the write**, and **503** with `Retry-After`\nwhen Redis is unreachable or slower than `--redis-timeout` (default 1 s): Mandrill keeps the batch and sends it\nagain later, so nothing is lost.\n\n### Idempotency\n\nRetried batches, and the same batch reaching two hook-ingest instances, store nothing twice. Every event gets a dedup\nkey derived from its identity (message events: type, `_id`, `ts`, `url`, `ip`, `user_agent`; sync events: type,\naction, email, `ts`; inbound: the `Message-Id` header or a hash of `raw_msg`, `ts`, `email` — never `_id` alone,\nwhich every event of one message shares). One Lua script checks and sets the marker, appends new events to the\nstream, updates the message record and publishes them to the gateways, atomically. The answer says how many events\nwere new (`stored`) and how many were already known (`duplicates`).\n",
+        "description": "Mandrill POSTs a batch of up to 1,000 events, roughly once a minute, as `application/x-www-form-urlencoded` with one\nfield, `mandrill_events`: a JSON array of event objects (see `MandrillWebhookForm`). Three families arrive:\n\n* **message events** (`MandrillMessageEvent`): `send`, `delivered`, `deferral`, `hard_bounce`, `soft_bounce`, `open`,\n  `click`, `spam`, `unsub`, `reject`, and whatever Mandrill adds later;\n* **sync events** (`MandrillSyncEvent`): deny/allow-list changes, with `type` `blacklist` or `whitelist` and no `event` key;\n* **inbound mail** (`MandrillInboundEvent`): `event` is `inbound`, sent to an inbound route's URL.\n\nEvents are accepted leniently and **stored exactly as sent**: unknown event types, new keys, `metadata: []`,\n`headers: []`, a latitude of `\"INVALID IP ADDRESS\"`, `location: null` are all valid. An object of none of the three\nshapes is kept with type `unknown` rather than rejecting an authentic batch (a rejected batch is retried for hours\nand then disables the webhook).\n\n### Checks, in order\n\n1. `Content-Type` must be `application/x-www-form-urlencoded` → otherwise **415**.\n2. The body may be at most `--max-body-bytes` (default 33554432 = 32 MiB) → otherwise **413**. hook-ingest reads only a\n   bounded number of bodies at a time: when every body slot is busy it answers **503** with `Retry-After` without\n   reading the body, and a body that does not arrive in full within the body timeout gets **408**.\n3. If the registered URL carries credentials (`https://user:pass@host/…`), Mandrill sends them as\n   `Authorization: Basic …` and they must match → otherwise **401** with `WWW-Authenticate: Basic realm=\"mandrill\"`.\n4. The form is decoded by hook-ingest itself (`+` is a space, `%XX` a byte, values must be UTF-8, a field name may\n   appear only once, the number of fields is bounded) → otherwise **400**.\n5. **`X-Mandrill-Signature` is verified before any JSON is parsed** → otherwise **401**.\n6. `mandrill_events` must be present and be a JSON array of objects → otherwise **400** (the whole batch is\n   rejected; nothing is stored).\n7. The batch is stored in Redis in one atomic step → **200** once Redis confirmed it, **503** if it could not.\n\n### The signature\n\n`X-Mandrill-Signature` = base64( HMAC-SHA1( *webhook key*, *registered URL* + *each POST field's name and value,\nsorted by name, concatenated without separators* ) ). The URL is the string **exactly as entered in Mandrill** —\nscheme, `user:pass@`, trailing slash and query string all count — and the values are the *decoded* form values.\nFor Mandrill's one field that is `HMAC-SHA1(key, url + \"mandrill_events\" + <the JSON text>)`. The signature is\ncompared in constant time against every key of the registration (so a key can be rotated without downtime).\n\nWhen a webhook is added, Mandrill first sends `HEAD` (see above); if that fails it POSTs `mandrill_events=[]` signed\nwith the public key `test-webhook`. hook-ingest accepts `test-webhook` **only for an empty batch `[]`**; any\nnon-empty batch signed with it gets 401. The example signature on this page is that check for the unconfigured\nregistration (`test-webhook` over `http://localhost/api/hook/`), so \"Try it out\" with the `[]` example answers 200\non a hook-ingest that has no registration configured.\n\nA 401 body is always `{\"error\":\"unauthorized\"}`: it never says whether the signature, the key, the URL or the Basic\ncredentials were wrong (the reason is logged on the server).\n\n### 200 only after Redis confirmed, 503 otherwise\n\nMandrill retries every batch that does not get a 200 (up to 20 times, 15–25 minutes apart, then it disables the\nwebhook). hook-ingest therefore answers **200 only after Redis confirmed the write**, and **503** with `Retry-After`\nwhen Redis is unreachable or slower than `--redis-timeout` (default 1 s), or when every body slot is busy: Mandrill\nkeeps the batch and sends it again later, so nothing is lost. A body that arrives too slowly (**408**) is retried\nthe same way.\n\n### Idempotency\n\nRetried batches, and the same batch reaching two hook-ingest instances, store nothing twice. Every event gets a dedup\nkey derived from its identity (message events: type, `_id`, `ts`, `url`, `ip`, `user_agent`; sync events: type,\naction, email, `ts`; inbound: the `Message-Id` header or a hash of `raw_msg`, `ts`, `email` — never `_id` alone,\nwhich every event of one message shares). One Lua script checks and sets the marker, appends new events to the\nstream, updates the message record and publishes them to the gateways, atomically. The answer says how many events\nwere new (`stored`) and how many were already known (`duplicates`).\n",
         "security": [
           {},
           {
@@ -195,7 +195,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The request is not a Mandrill batch; nothing was stored. The form could not be decoded (invalid UTF-8, a repeated field name, a bad `%` escape), `mandrill_events` is missing, or it is not a JSON array of objects.",
+            "description": "The request is not a Mandrill batch; nothing was stored. The form could not be decoded (invalid UTF-8, a repeated field name, a bad `%` escape, too many fields), `mandrill_events` is missing, or it is not a JSON array of objects.",
             "content": {
               "application/json": {
                 "schema": {
@@ -231,6 +231,12 @@ enum OpenAPIDocument {
                     "value": {
                       "error": "mandrill_events must be a JSON array of objects (expected '[' at byte 0)"
                     }
+                  },
+                  "tooManyFields": {
+                    "summary": "More fields than hook-ingest accepts",
+                    "value": {
+                      "error": "form has too many fields"
+                    }
                   }
                 }
               }
@@ -254,6 +260,19 @@ enum OpenAPIDocument {
                 },
                 "example": {
                   "error": "unauthorized"
+                }
+              }
+            }
+          },
+          "408": {
+            "description": "The body did not arrive in full within hook-ingest's body timeout (a client that sends its body too slowly holds one of the bounded body slots). Nothing was stored; Mandrill retries the batch.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "example": {
+                  "error": "request body not received in time"
                 }
               }
             }
@@ -285,25 +304,37 @@ enum OpenAPIDocument {
             }
           },
           "503": {
-            "description": "Redis is unavailable or did not answer within `--redis-timeout` (default 1 s). **Nothing is acknowledged**, so Mandrill keeps the batch and retries it later; events that Redis did store anyway are recognised as duplicates on the retry.",
+            "description": "Redis is unavailable or did not answer within `--redis-timeout` (default 1 s), or every body slot is busy (hook-ingest reads only a bounded number of webhook bodies at a time, and answers this without reading the body). **Nothing is acknowledged**, so Mandrill keeps the batch and retries it later; events that Redis did store anyway are recognised as duplicates on the retry.",
             "content": {
               "application/json": {
                 "schema": {
                   "$ref": "#/components/schemas/Error"
                 },
-                "example": {
-                  "error": "storage unavailable, retry later"
+                "examples": {
+                  "storage": {
+                    "summary": "Redis unavailable or too slow",
+                    "value": {
+                      "error": "storage unavailable, retry later"
+                    }
+                  },
+                  "busy": {
+                    "summary": "Every body slot is busy",
+                    "value": {
+                      "error": "too many webhook bodies in progress, retry later"
+                    }
+                  }
                 }
               }
             },
             "headers": {
               "Retry-After": {
-                "description": "Seconds to wait before retrying (hook-ingest sends `5`). Mandrill ignores it and uses its own schedule.",
+                "description": "Seconds to wait before retrying (for example `5`); always sent with this 503. Mandrill ignores it and uses its own schedule.",
                 "schema": {
                   "type": "integer",
                   "minimum": 0
                 },
-                "example": 5
+                "example": 5,
+                "required": true
               }
             }
           }
@@ -348,7 +379,7 @@ enum OpenAPIDocument {
             "schema": {
               "type": "string",
               "pattern": "^[0-9]+(-[0-9]+)?$",
-              "description": "A Redis stream entry id, `<milliseconds>-<sequence>`. A bare `<milliseconds>` means sequence 0."
+              "description": "A Redis stream entry id, `<milliseconds>-<sequence>`, each part a 64-bit unsigned number (at most 18446744073709551615; larger gets 400). A bare `<milliseconds>` means sequence 0; `0` and `0-0` give an empty page."
             },
             "example": "1764412345678-0"
           },
@@ -1805,6 +1836,10 @@ enum OpenAPIDocument {
             "description": "A JSON **array of objects**, up to 1,000 Mandrill events (`MandrillMessageEvent`, `MandrillSyncEvent`, `MandrillInboundEvent`), as text. `[]` is Mandrill's verification POST.",
             "example": "[]"
           }
+        },
+        "additionalProperties": {
+          "type": "string",
+          "description": "Mandrill sends no other field, but one would be accepted and signed like `mandrill_events` (once, as text)."
         }
       },
       "MandrillLocation": {

@@ -13,6 +13,9 @@ extension EventStore {
     static let scanBudget = 10_000
 
     func recentEvents(matching filter: EventFilter, limit: Int, before: StreamID?) async throws(RedisError) -> EventPage {
+        // Nothing is older than 0-0, and Redis refuses `(0-0` as the end of a range: asking would turn a valid
+        // request into an error (and a 503) instead of the empty page it deserves.
+        if before == .zero { return EventPage(envelopes: [], nextBefore: nil) }
         var envelopes: [[UInt8]] = []
         var cursor = before
         var scanned = 0
