@@ -10,7 +10,9 @@ struct IngestMetrics: Sendable {
     let redisUp: Gauge
     /// One counter per outcome, made once: looking a counter up in the registry per request costs a lock.
     private let requests: [String: Counter]
-    static let outcomes = ["stored", "empty", "unauthorized", "bad_request", "unsupported_media_type", "too_large", "unavailable"]
+    static let outcomes = [
+        "stored", "empty", "unauthorized", "bad_request", "unsupported_media_type", "too_large", "timed_out", "busy", "unavailable",
+    ]
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
@@ -33,7 +35,8 @@ struct IngestMetrics: Sendable {
         self.requests = requests
     }
 
-    /// Counts one answered webhook POST by outcome (`stored`, `empty`, `unauthorized`, `bad_request`, `unavailable`, …).
+    /// Counts one answered webhook POST by outcome (`stored`, `empty`, `unauthorized`, `bad_request`, `timed_out`,
+    /// `busy` (every body slot taken), `unavailable` (Redis), …).
     func request(outcome: String) {
         requests[outcome]?.increment()
     }

@@ -10,6 +10,7 @@ struct GatewayMetrics: Sendable {
     let replayed: Counter
     let slowConsumerCloses: Counter
     let deadPeerCloses: Counter
+    let replayScanLimits: Counter
     let subscriptionReconnects: Counter
     let gapFillEvents: Counter
     let invalidMessages: Counter
@@ -27,6 +28,10 @@ struct GatewayMetrics: Sendable {
             help: "Clients closed with 4008 because their queue passed --max-queue-bytes."
         )
         deadPeerCloses = registry.counter("gateway_dead_peer_closes", help: "Clients dropped for missing a pong.")
+        replayScanLimits = registry.counter(
+            "gateway_replay_scan_limits",
+            help: "Replays stopped at --max-replay-scan (scan_limit notice, close 4009; the client continues with since=)."
+        )
         subscriptionReconnects = registry.counter(
             "gateway_subscription_reconnects",
             help: "Times the Redis subscription dropped and was re-established."

@@ -36,6 +36,26 @@ struct RedisClientTests {
         await client.shutdown()
     }
 
+    @Test("a host name is resolved off the loop thread, and an unknown one fails as a connection error")
+    func hostNames() async throws {
+        let server = try await RedisServer()
+        #expect(RedisHostResolver.isNumeric("127.0.0.1") && RedisHostResolver.isNumeric("::1"))
+        #expect(!RedisHostResolver.isNumeric("localhost"))
+        var configuration = try RedisConfiguration(url: "redis://localhost:\(server.port)")
+        configuration.commandTimeout = .seconds(5)
+        let client = RedisClient(configuration: configuration, logger: Logger(label: "test"))
+        client.start()
+        #expect(try await client.send("PING") == .status("PONG"))
+        await client.shutdown()
+        var unknown = try RedisConfiguration(url: "redis://no-such-host.invalid:6379")
+        unknown.commandTimeout = .milliseconds(500)
+        unknown.connectTimeout = .seconds(5)
+        let failing = RedisClient(configuration: unknown, logger: Logger(label: "test"))
+        failing.start()
+        await #expect(throws: RedisError.self) { try await failing.send("PING") }
+        await failing.shutdown()
+    }
+
     @Test("an error reply is thrown as a server error")
     func errorReply() async throws {
         let server = try await RedisServer()

@@ -62,7 +62,7 @@ package struct StreamPage: Sendable {
     }
 
     /// Keeps the reply's entries up to the byte budget; returns the page and the keys still to fetch.
-    static func cut(_ reply: RedisValue, requested: Int, byteBudget: Int) -> (StreamPage, [String]) {
+    package static func cut(_ reply: RedisValue, requested: Int, byteBudget: Int) -> (StreamPage, [String]) {
         let raw = reply.array ?? []
         var entries: [StreamEntry] = []
         var references: [String] = []

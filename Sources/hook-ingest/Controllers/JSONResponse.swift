@@ -19,6 +19,8 @@ struct APIError: HTTPResponseError {
     let status: HTTPResponse.Status
     let message: String
     var headers: HTTPFields = [:]
+    /// The `outcome` label a webhook POST is counted under, when the status alone does not tell.
+    var outcome: String?
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var body = Array("{\"error\":".utf8)

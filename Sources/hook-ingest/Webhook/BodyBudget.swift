@@ -44,6 +44,9 @@ final class BodyBudget: Sendable {
     /// Bytes not reserved right now.
     var available: Int { state.withLock { $0.available } }
 
+    /// Whether a request waits for its share.
+    var hasWaiters: Bool { state.withLock { !$0.queue.isEmpty } }
+
     /// Reserves `bytes` (capped at the capacity), waiting up to `timeout`. Returns `false` when the wait timed out;
     /// nothing is then reserved.
     func reserve(_ bytes: Int, timeout: Duration) async -> Bool {

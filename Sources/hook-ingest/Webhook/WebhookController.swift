@@ -47,7 +47,7 @@ struct WebhookController: Sendable {
             metrics.request(outcome: result.received == 0 ? "empty" : "stored")
             return .json(.ok, "{\"received\":\(result.received),\"stored\":\(result.stored),\"duplicates\":\(result.duplicates)}")
         } catch let error as APIError {
-            metrics.request(outcome: Self.outcome(error.status))
+            metrics.request(outcome: error.outcome ?? Self.outcome(error.status))
             throw error
         }
     }
@@ -69,7 +69,12 @@ struct WebhookController: Sendable {
         let reservation = length ?? limits.maxBodyBytes
         guard await budget.reserve(reservation, timeout: limits.bodyTimeout) else {
             logger.notice("Webhook POST deferred: every body slot is busy", metadata: ["path": .string(registration.path)])
-            throw APIError(status: .serviceUnavailable, message: "too many webhook bodies are being read, retry later", headers: [.retryAfter: "5"])
+            throw APIError(
+                status: .serviceUnavailable,
+                message: "too many webhook bodies are being read, retry later",
+                headers: [.retryAfter: "5"],
+                outcome: "busy"
+            )
         }
         defer { budget.release(reservation) }
         let body = try await WebhookBodyReader(maxBytes: limits.maxBodyBytes, timeout: limits.bodyTimeout)

@@ -293,6 +293,9 @@ enum DashboardHTML {
       case 1000: return scheduleRetry('reconnecting', 'closed by server' + reason);
       case 1001: return scheduleRetry('reconnecting', 'server going away' + reason);
       case 4008: return scheduleRetry('reconnecting', 'too slow, dropped by server; resuming without loss');
+      case 4009:                 // the replay reached the server's scan limit: continue from resume_since at once
+        attempt = 0;
+        return scheduleRetry('reconnecting', 'continuing the replay');
       case 1011: return scheduleRetry('reconnecting', 'server error' + reason);
       case 1006: return scheduleRetry('reconnecting', 'connection lost');
       default: return scheduleRetry('disconnected', `closed ${ev.code}${reason}`);
@@ -343,6 +346,11 @@ enum DashboardHTML {
         // then dropped straight away keeps backing off.
         clearTimeout(stableTimer);
         stableTimer = setTimeout(() => { attempt = 0; }, STABLE_MS);
+        break;
+      case 'scan_limit':
+        // The server examined as much history as one connection may; everything up to resume_since has been
+        // sent (or did not match), so the next connection continues from there.
+        if (typeof msg.resume_since === 'string' && ID_RE.test(msg.resume_since)) liveLastId = msg.resume_since;
         break;
       case 'history_trimmed':
         showWarning(`History trimmed: events after ${str(msg.requested_since)} were requested, but the oldest still ` +

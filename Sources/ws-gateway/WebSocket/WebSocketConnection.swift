@@ -118,6 +118,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     /// The replay reached the scan budget: tells the client where to continue and closes with 4009.
     func stopReplay(resumeSince id: StreamID) {
         guard !isClosing else { return }
+        hub.metrics.replayScanLimits.increment()
         sendControl(#"{"control":"scan_limit","resume_since":"\#(id)"}"#)
         close(code: CloseCode.scanLimit, reason: "replay scan limit: reconnect with since=\(id)")
     }
