@@ -48,9 +48,13 @@ struct WebhookBodyReader: Sendable {
 
     /// Stops reading from the client: what it still sends is discarded, and Hummingbird closes the connection
     /// once the answer is written. Where the socket cannot close only its input, the whole connection closes.
-    private static func stopInput(of channel: any Channel) {
+    static func stopInput(of channel: any Channel) {
         let promise = channel.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.whenFailure { _ in channel.close(promise: nil) }
+        promise.futureResult.whenFailure { error in
+            // Already stopped (a second call): nothing to do.
+            if let error = error as? ChannelError, error == .inputClosed { return }
+            channel.close(promise: nil)
+        }
         channel.close(mode: .input, promise: promise)
     }
 }
