@@ -37,6 +37,8 @@ package final class ProductProcess: Sendable {
             do {
                 try await waitUntil("\(executable) on port \(port) to answer \(readinessPath) (log: \(process.logFile.path))") {
                     guard process.isRunning else { throw TestSupportError("\(executable) exited:\n\(process.log)") }
+                    // Another test's server may hold the port this one failed to bind: only our own listener counts.
+                    guard listens(pid: process.processIdentifier, port: port) else { return false }
                     return (try? await httpRequest(.GET, port: port, readinessPath).status) == 200
                 }
                 return ProductProcess(name: executable, port: port, process: process)
@@ -58,6 +60,27 @@ package final class ProductProcess: Sendable {
     }
 
     package var log: String { process.log }
+}
+
+/// Whether process `pid` holds the socket listening on TCP `port` (from `/proc/net/tcp{,6}` and `/proc/<pid>/fd`).
+package func listens(pid: pid_t, port: Int) -> Bool {
+    let hexPort = String(format: ":%04X", port)
+    var inodes: Set<String> = []
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ")
+            // local_address is field 1, state field 3 (0A = LISTEN), inode field 9.
+            guard fields.count > 9, fields[1].hasSuffix(hexPort), fields[3] == "0A" else { continue }
+            inodes.insert(String(fields[9]))
+        }
+    }
+    guard !inodes.isEmpty, let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { return false }
+    for descriptor in descriptors {
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(descriptor)") else { continue }
+        if target.hasPrefix("socket:["), inodes.contains(String(target.dropFirst(8).dropLast())) { return true }
+    }
+    return false
 }
 
 /// Runs a command to completion and returns its exit status and output (stdout and stderr together).
