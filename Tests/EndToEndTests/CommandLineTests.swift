@@ -12,7 +12,9 @@ struct CommandLineTests {
             ("--config", "INGEST_CONFIG"), ("--host", "INGEST_HOST"), ("--port", "INGEST_PORT"), ("--redis-url", "REDIS_URL"),
             ("--redis-prefix", "REDIS_PREFIX"), ("--redis-timeout", "REDIS_TIMEOUT"), ("--max-body-bytes", "INGEST_MAX_BODY_BYTES"),
             ("--stream-maxlen", "STREAM_MAXLEN"), ("--dedup-ttl", "DEDUP_TTL"), ("--message-ttl", "MESSAGE_TTL"), ("--log-level", "LOG_LEVEL"),
-            ("--log-format", "LOG_FORMAT"),
+            ("--log-format", "LOG_FORMAT"), ("--max-concurrent-bodies", "INGEST_MAX_CONCURRENT_BODIES"),
+            ("--body-timeout", "INGEST_BODY_TIMEOUT"), ("--idle-timeout", "INGEST_IDLE_TIMEOUT"), ("--max-form-fields", "INGEST_MAX_FORM_FIELDS"),
+            ("--stream-max-age", "STREAM_MAX_AGE"), ("--large-event-bytes", "LARGE_EVENT_BYTES"), ("--large-event-memory", "LARGE_EVENT_MEMORY"),
         ]
         for (option, variable) in options {
             #expect(help.contains(option), "\(option)")
@@ -33,7 +35,8 @@ struct CommandLineTests {
             ("--max-connections", "GATEWAY_MAX_CONNECTIONS"), ("--ping-interval", "GATEWAY_PING_INTERVAL"),
             ("--handshake-timeout", "GATEWAY_HANDSHAKE_TIMEOUT"), ("--max-frame-bytes", "GATEWAY_MAX_FRAME_BYTES"),
             ("--drain-timeout", "GATEWAY_DRAIN_TIMEOUT"), ("--max-backlog", "GATEWAY_MAX_BACKLOG"), ("--batch-window", "GATEWAY_BATCH_WINDOW"),
-            ("--redis-timeout", "REDIS_TIMEOUT"), ("--log-level", "LOG_LEVEL"),
+            ("--redis-timeout", "REDIS_TIMEOUT"), ("--log-level", "LOG_LEVEL"), ("--max-replay-scan", "GATEWAY_MAX_REPLAY_SCAN"),
+            ("--replay-write-timeout", "GATEWAY_REPLAY_WRITE_TIMEOUT"),
         ]
         for (option, variable) in options {
             #expect(help.contains(option), "\(option)")
@@ -54,5 +57,13 @@ struct CommandLineTests {
         let (gatewayStatus, gatewayOutput) = try await runCommand(TestPaths.executable("ws-gateway"), ["--max-queue-bytes", "10"])
         #expect(gatewayStatus != 0)
         #expect(gatewayOutput.contains("--max-queue-bytes must be at least"))
+        for (arguments, message) in [
+            (["--max-concurrent-bodies", "0"], "--max-concurrent-bodies must be from 1"),
+            (["--max-form-fields", "0"], "--max-form-fields must be from 1"),
+            (["--body-timeout", "1ms"], "--body-timeout must be at least"), (["--stream-max-age", "5s"], "--stream-max-age must be 0"),
+        ] {
+            let (code, text) = try await runCommand(TestPaths.executable("hook-ingest"), arguments)
+            #expect(code != 0 && text.contains(message), "\(arguments): \(text)")
+        }
     }
 }
