@@ -63,7 +63,7 @@ for target in "${targets[@]}"; do
   MANDRILL_FUZZ_TARGET=$target SWIFT_BACKTRACE=enable=no "$binary" "$corpus" "Fuzz/corpus/$target" "${dictionary[@]}" \
     -max_total_time="$seconds" -max_len="$(max_len "$target")" -rss_limit_mb=2048 -timeout=10 \
     -artifact_prefix="$artifacts/$target-" -print_final_stats=1 >"$log" 2>&1 || status=$?
-  grep -E '^#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added' "$log" || true
+  grep -E '^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added' "$log" || true
   if [ "$status" -ne 0 ]; then
     failed+=("$target")
     reproducer=$(grep -oE "Test unit written to [^ ]+" "$log" | tail -1 | sed 's/Test unit written to //')
