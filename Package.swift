@@ -119,6 +119,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libFuzzer targets for the parsers that read untrusted bytes (scripts/fuzz.sh builds it with -sanitize=fuzzer);
+        // a plain build is the corpus replayer the tests run.
+        .executableTarget(
+            name: "mandrill-fuzz",
+            dependencies: ["Common", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // Starts real redis-server processes and our executables for the tests.
         .target(
             name: "TestSupport",
