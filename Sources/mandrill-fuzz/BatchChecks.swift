@@ -6,9 +6,15 @@ enum BatchChecks {
     static let firstID = StreamID(milliseconds: 1_764_412_345_678, sequence: 0)
 
     static func check(json: String) {
-        // API: MandrillBatch(json:) and its events.
-        let batch = try? MandrillBatch(json: json)
-        let ranges = try? JSONValidator.objectRangesInArray(Array(json.utf8))
+        let bytes = Array(json.utf8)
+        check(bytes: bytes, range: 0..<bytes.count)
+    }
+
+    /// A batch read in place from a decoded form, as hook-ingest reads it.
+    static func check(bytes: [UInt8], range: Range<Int>) {
+        // API: MandrillBatch(bytes:range:) and its events.
+        let batch = try? MandrillBatch(bytes: bytes, range: range)
+        let ranges = (try? JSONValidator.objectRangesInArray(Array(bytes[range])))?.map { ($0.lowerBound + range.lowerBound)..<($0.upperBound + range.lowerBound) }
         invariant((batch == nil) == (ranges == nil), "MandrillBatch and objectRangesInArray disagree on accepting")
         guard let batch, let ranges else { return }
         invariant(batch.events.map(\.raw.range) == ranges, "the batch's events are not the array's objects")

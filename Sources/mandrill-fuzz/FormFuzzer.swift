@@ -9,18 +9,22 @@ enum FormFuzzer {
     static let key = "fuzz-webhook-key"
 
     static func run(_ input: [UInt8]) {
-        // API: FormBody(decoding:) and its decoded fields.
-        let fields = (try? FormBody(decoding: input))?.fields
-        let reference = ReferenceDecoding.form(input)
+        // API: FormBody(decodingInPlace:maxFields:) and its decoded fields, as hook-ingest calls it.
+        let form = try? FormBody(decodingInPlace: input, maxFields: FormBody.defaultMaxFields)
+        let fields = form?.fields
+        let reference = ReferenceDecoding.form(input).flatMap { $0.count > FormBody.defaultMaxFields ? nil : $0 }
         invariant(ReferenceDecoding.same(fields, reference), "FormBody \(describe(fields)) but reference \(describe(reference))")
-        guard let fields else { return }
+        guard let form, let fields else { return }
 
         let reencoded = FormBody.encode(fields)
-        invariant(ReferenceDecoding.same((try? FormBody(decoding: reencoded))?.fields, fields), "FormBody.encode does not round-trip")
+        invariant(ReferenceDecoding.same((try? FormBody(decodingInPlace: reencoded))?.fields, fields), "FormBody.encode does not round-trip")
 
         checkSignature(fields)
-        if let events = fields.first(where: { $0.name == "mandrill_events" })?.value {
-            BatchChecks.check(json: events)
+        // The decoded form itself, sorted once at decoding, must verify the same as its fields.
+        let header = MandrillSignature.header(url: url, fields: fields, key: key)
+        invariant(MandrillSignature.matchingKey(header: header, url: url, form: form, keys: ["other-key", key]) == 1, "the form did not verify")
+        if let events = form.valueRange(named: "mandrill_events") {
+            BatchChecks.check(bytes: form.storage, range: events)
         }
     }
 

@@ -182,6 +182,12 @@ struct RedisURLTests {
         #expect(!configuration.redactedURL.contains("p@ss"))
         #expect(try RedisConfiguration(url: "redis://localhost").port == 6379)
         #expect(try RedisConfiguration(url: "redis://:pw@[::1]:7000").host == "::1")
+        // A combining mark after the password must not hide the `@` (found by fuzzing: the password was logged).
+        let marked = try RedisConfiguration(url: "redis://user:secret\u{0605}@redis.example.com:6379")
+        #expect(marked.host == "redis.example.com" && marked.password == "secret\u{0605}")
+        #expect(!marked.redactedURL.contains("secret"))
+        #expect(throws: ConfigurationError.self) { try RedisConfiguration(url: "redis://a]:b:80") }
+        #expect(throws: ConfigurationError.self) { try RedisConfiguration(url: "redis://[::1]x:80") }
     }
 
     @Test("bad URLs are refused with a clear message", arguments: ["http://x", "redis://h:0", "redis://h:99999", "redis://h/x", "redis://h:abc"])

@@ -38,51 +38,58 @@ package struct RedisConfiguration: Sendable, Equatable {
     }
 
     /// Parses `redis://[[user]:password@]host[:port][/db]`.
+    ///
+    /// Separators are found in the UTF-8 bytes, never in Swift characters: a combining mark right after `:` or
+    /// `@` would otherwise merge with it into one character and hide it (a password then read as part of the
+    /// host, and logged in the redacted URL).
     package init(url: String) throws(ConfigurationError) {
         self.init()
         guard url.hasPrefix("redis://") else {
             throw ConfigurationError("redis URL must start with redis:// (got a URL with another scheme)")
         }
         var rest = Substring(url.dropFirst("redis://".count))
-        if let at = rest.lastIndex(of: "@") {
+        if let at = rest.utf8.lastIndex(of: UInt8(ascii: "@")) {
             let credentials = rest[..<at]
-            rest = rest[rest.index(after: at)...]
-            if let colon = credentials.firstIndex(of: ":") {
+            rest = rest[rest.utf8.index(after: at)...]
+            if let colon = credentials.utf8.firstIndex(of: UInt8(ascii: ":")) {
                 let user = credentials[..<colon]
                 username = user.isEmpty ? nil : String(user)
-                password = String(credentials[credentials.index(after: colon)...]).removingPercentEncodingLossy
+                password = String(credentials[credentials.utf8.index(after: colon)...]).removingPercentEncodingLossy
             } else if !credentials.isEmpty {
                 password = String(credentials).removingPercentEncodingLossy
             }
         }
-        if let slash = rest.firstIndex(of: "/") {
-            let path = rest[rest.index(after: slash)...]
+        if let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) {
+            let path = rest[rest.utf8.index(after: slash)...]
             rest = rest[..<slash]
             if !path.isEmpty {
                 guard let database = Int(path), database >= 0 else {
-                    throw ConfigurationError("redis URL database must be a number, got '\(path)'")
+                    throw ConfigurationError("redis URL database must be a number")
                 }
                 self.database = database
             }
         }
         var hostPart = rest
-        if hostPart.hasPrefix("["), let close = hostPart.firstIndex(of: "]") {
-            host = String(hostPart[hostPart.index(after: hostPart.startIndex)..<close])
-            hostPart = hostPart[hostPart.index(after: close)...]
-            if hostPart.hasPrefix(":") {
-                guard let port = Int(hostPart.dropFirst()), (1...65535).contains(port) else {
+        if hostPart.utf8.first == UInt8(ascii: "["), let close = hostPart.utf8.firstIndex(of: UInt8(ascii: "]")) {
+            host = String(hostPart[hostPart.utf8.index(after: hostPart.startIndex)..<close])
+            hostPart = hostPart[hostPart.utf8.index(after: close)...]
+            if !hostPart.isEmpty {
+                guard hostPart.utf8.first == UInt8(ascii: ":"), let port = Int(hostPart.dropFirst()), (1...65535).contains(port) else {
                     throw ConfigurationError("redis URL port is not valid")
                 }
                 self.port = port
             }
-        } else if let colon = hostPart.lastIndex(of: ":") {
-            guard let port = Int(hostPart[hostPart.index(after: colon)...]), (1...65535).contains(port) else {
+        } else if let colon = hostPart.utf8.lastIndex(of: UInt8(ascii: ":")) {
+            guard let port = Int(hostPart[hostPart.utf8.index(after: colon)...]), (1...65535).contains(port) else {
                 throw ConfigurationError("redis URL port is not valid")
             }
             self.port = port
             host = String(hostPart[..<colon])
         } else {
             host = String(hostPart)
+        }
+        guard !host.utf8.contains(where: { $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") || $0 <= 0x20 }) else {
+            throw ConfigurationError("redis URL host is not valid")
         }
         if host.isEmpty { host = "127.0.0.1" }
     }
