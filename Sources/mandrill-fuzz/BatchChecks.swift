@@ -14,7 +14,9 @@ enum BatchChecks {
     static func check(bytes: [UInt8], range: Range<Int>) {
         // API: MandrillBatch(bytes:range:) and its events.
         let batch = try? MandrillBatch(bytes: bytes, range: range)
-        let ranges = (try? JSONValidator.objectRangesInArray(Array(bytes[range])))?.map { ($0.lowerBound + range.lowerBound)..<($0.upperBound + range.lowerBound) }
+        let ranges = (try? JSONValidator.objectRangesInArray(Array(bytes[range])))?.map {
+            ($0.lowerBound + range.lowerBound)..<($0.upperBound + range.lowerBound)
+        }
         invariant((batch == nil) == (ranges == nil), "MandrillBatch and objectRangesInArray disagree on accepting")
         guard let batch, let ranges else { return }
         invariant(batch.events.map(\.raw.range) == ranges, "the batch's events are not the array's objects")

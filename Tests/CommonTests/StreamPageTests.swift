@@ -33,4 +33,14 @@ struct StreamPageTests {
         #expect(page.lastID == StreamID(milliseconds: 2, sequence: 0))
         #expect(page.reachedEnd)
     }
+
+    @Test("an entry whose event is not UTF-8 JSON is not ours: skipped, but it still moves the cursor")
+    func invalidEvents() {
+        let notUTF8 = RedisValue.array([bulk("1-0"), .array([bulk("type"), bulk("open"), bulk("event"), .bulk([0x22, 0xFF, 0x22])])])
+        let notJSON = RedisValue.array([bulk("2-0"), .array([bulk("type"), bulk("open"), bulk("event"), bulk("{oops")])])
+        let (page, _) = StreamPage.cut(.array([notUTF8, notJSON, entry(3, event: "{}")]), requested: 10, byteBudget: 1000)
+        #expect(page.entries.map(\.id.milliseconds) == [3])
+        #expect(page.count == 3)
+        #expect(throws: JSONError.self) { try EnvelopeSummary(envelope: [0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D]) }
+    }
 }

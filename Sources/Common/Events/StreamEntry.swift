@@ -36,21 +36,15 @@ package struct StreamEntry: Sendable {
             index += 2
         }
         guard let type, event != nil || reference != nil else { return nil }
+        // Anyone with Redis access can write to the stream: an event that is not UTF-8 JSON is not ours, and
+        // must never reach a client as a text frame.
+        if let event, (try? JSONValidator.validate(event)) == nil { return nil }
         self.id = id
         self.type = type
         self.email = email
         self.event = event ?? []
         self.reference = event == nil ? reference : nil
         self.eventBytes = event?.count ?? max(0, referenceBytes)
-    }
-
-    package init(id: StreamID, type: String, email: String, event: [UInt8]) {
-        self.id = id
-        self.type = type
-        self.email = email
-        self.event = event
-        self.reference = nil
-        self.eventBytes = event.count
     }
 
     /// Reads a whole XRANGE reply.
@@ -75,9 +69,8 @@ package struct StreamEntry: Sendable {
         Envelope.make(id: id.description, type: type, email: email, event: event.isEmpty ? Array("null".utf8) : event)
     }
 
-    /// Filter attributes; the event is validated first because anyone with Redis access can write to the stream.
+    /// Filter attributes (the event was validated when the entry was read or resolved).
     package var attributes: EventAttributes {
-        let parsed: RawJSON? = (try? JSONValidator.validate(event)).map { RawJSON(validated: event) }
-        return EventAttributes(type: type, email: email, event: parsed)
+        EventAttributes(type: type, email: email, event: event.isEmpty ? nil : RawJSON(validated: event))
     }
 }

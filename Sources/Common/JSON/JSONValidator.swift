@@ -27,8 +27,13 @@ package struct JSONValidator {
         }.get()
     }
 
-    /// Validates that `bytes` is exactly one JSON value.
+    /// Validates that `bytes` is exactly one JSON value, in UTF-8.
+    ///
+    /// The UTF-8 check matters for what comes back from Redis (anyone with access can write there): an envelope is
+    /// sent to browsers as a WebSocket text frame, and a text frame that is not UTF-8 makes them drop the
+    /// connection. Batches need no such pass: they come from a form value already checked by ``FormBody``.
     package static func validate(_ bytes: [UInt8]) throws(JSONError) {
+        guard (try? UTF8Span(validating: bytes.span)) != nil else { throw JSONError("not valid UTF-8", at: 0) }
         try bytes.withUnsafeBytes { buffer in
             var validator = JSONValidator(buffer)
             return Result { () throws(JSONError) in
