@@ -43,7 +43,7 @@ package struct ProcessMemory: Sendable {
     }
 
     private func field(_ name: String) -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        guard let status = readWhole("/proc/\(pid)/status") else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix("\(name):") {
             // "VmHWM:     12345 kB"
             return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }

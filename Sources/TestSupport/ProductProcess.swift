@@ -37,9 +37,9 @@ package final class ProductProcess: Sendable {
             do {
                 try await waitUntil("\(executable) on port \(port) to answer \(readinessPath) (log: \(process.logFile.path))") {
                     guard process.isRunning else { throw TestSupportError("\(executable) exited:\n\(process.log)") }
+                    guard (try? await httpRequest(.GET, port: port, readinessPath).status) == 200 else { return false }
                     // Another test's server may hold the port this one failed to bind: only our own listener counts.
-                    guard listens(pid: process.processIdentifier, port: port) else { return false }
-                    return (try? await httpRequest(.GET, port: port, readinessPath).status) == 200
+                    return listens(pid: process.processIdentifier, port: port)
                 }
                 return ProductProcess(name: executable, port: port, process: process)
             } catch let error as TestSupportError where attempt < 5 && error.description.contains("Address already in use") {
@@ -67,7 +67,7 @@ package func listens(pid: pid_t, port: Int) -> Bool {
     let hexPort = String(format: ":%04X", port)
     var inodes: Set<String> = []
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+        guard let text = readWhole(table) else { continue }
         for line in text.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ")
             // local_address is field 1, state field 3 (0A = LISTEN), inode field 9.
@@ -81,6 +81,15 @@ package func listens(pid: pid_t, port: Int) -> Bool {
         if target.hasPrefix("socket:["), inodes.contains(String(target.dropFirst(8).dropLast())) { return true }
     }
     return false
+}
+
+/// Reads a file to its end. `/proc` files report a size of 0 and are produced a page at a time: Foundation's
+/// `String(contentsOfFile:)` returns only the first page of them (27 of 302 lines of `/proc/net/tcp`, seen here).
+package func readWhole(_ path: String) -> String? {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+    defer { try? handle.close() }
+    guard let data = try? handle.readToEnd() else { return nil }
+    return String(decoding: data, as: UTF8.self)
 }
 
 /// Runs a command to completion and returns its exit status and output (stdout and stderr together).
