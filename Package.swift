@@ -112,6 +112,8 @@ let package = Package(
                 "Common",
                 "NetClients",
                 "Simulation",
+                // ProcessMemory: `ws-bench abuse` reads peak memory the way the abuse tests do.
+                "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NetClients
+import TestSupport
 
 /// `ws-bench abuse`: the abuse tests' heaviest attacks against running processes, printing how much each one
 /// raised the attacked process's peak resident memory. The tests assert bounds on debug builds; this shows the
@@ -19,8 +20,8 @@ struct Abuse: AsyncParsableCommand {
     @Option(help: "Bytes of pings in the flood.") var floodBytes = 200_000_000
 
     func run() async throws {
-        let ingest = ProcessStats(pid: ingestPID)
-        let gateway = ProcessStats(pid: gatewayPID)
+        let ingest = ProcessMemory(pid: ingestPID)
+        let gateway = ProcessMemory(pid: gatewayPID)
         let (bomb, fields) = HostilePeer.formFieldBomb(maxBytes: bodyBytes)
         try await measure("form field bomb, \(fields) fields in \(bomb.count >> 20) MiB", process: "hook-ingest", ingest) {
             try await HostilePeer.unsignedPost(port: ingestPort, path: webhookPath, body: bomb).statusLine
@@ -45,22 +46,21 @@ struct Abuse: AsyncParsableCommand {
         }
     }
 
-    /// Runs `attack` between a peak reset and a peak read, and prints one line.
-    private func measure(_ attack: String, process: String, _ stats: ProcessStats, _ body: () async throws -> String) async throws {
-        guard let before = stats.residentKiB() else { throw ValidationError("\(process) (pid \(stats.pid)) is not running") }
-        try stats.resetPeak()
-        let outcome: String
-        do {
-            outcome = try await body()
-        } catch {
-            outcome = "failed: \(error)"
+    /// Runs `attack` between a peak reset and a peak read (``ProcessMemory``, as the abuse tests do), and prints
+    /// one line.
+    private func measure(_ attack: String, process: String, _ memory: ProcessMemory, _ body: () async throws -> String) async throws {
+        var outcome = ""
+        let growth = try await memory.peakGrowth {
+            do {
+                outcome = try await body()
+            } catch {
+                outcome = "failed: \(error)"
+            }
         }
-        guard let peak = stats.peakKiB() else {
+        guard growth.peakKiB != nil else {
             print("\(attack): \(process) DIED; \(outcome)")
             return
         }
-        let growth = Double(peak - before) / 1024
-        let figure = String(format: "%.1f", growth)
-        print("\(attack): \(process) peak RSS growth \(figure) MiB (before \(before >> 10) MiB, peak \(peak >> 10) MiB); \(outcome)")
+        print("\(attack): \(process) \(growth); \(outcome)")
     }
 }

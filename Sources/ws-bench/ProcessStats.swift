@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import TestSupport
 
 /// CPU time and memory of another process, read from /proc.
 struct ProcessStats {
@@ -18,24 +19,7 @@ struct ProcessStats {
 
     /// Resident set size in KiB.
     func residentKiB() -> Int? {
-        statusField("VmRSS")
+        ProcessMemory(pid: pid).residentKiB()
     }
 
-    /// Peak resident set size (`VmHWM`) in KiB, since start or the last ``resetPeak()``.
-    func peakKiB() -> Int? {
-        statusField("VmHWM")
-    }
-
-    /// Resets the peak to the current resident size (writing 5 to `clear_refs`; needs root or the same user).
-    func resetPeak() throws {
-        try "5".write(toFile: "/proc/\(pid)/clear_refs", atomically: false, encoding: .utf8)
-    }
-
-    private func statusField(_ name: String) -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("\(name):") {
-            return Int(line.split(separator: " ").dropFirst().first ?? "")
-        }
-        return nil
-    }
 }

@@ -13,8 +13,6 @@ package struct StreamPage: Sendable {
     /// Whether the reply had fewer entries than asked for and nothing was cut: the stream has no more.
     package let reachedEnd: Bool
 
-    /// Events per page when a caller has no reason to pick another size.
-    package static let defaultSize = 500
     /// Bytes of events one page may hold.
     package static let defaultByteBudget = 8 * 1024 * 1024
 

@@ -89,11 +89,6 @@ package struct FormBody: Sendable {
         self.storage = body
     }
 
-    /// Decodes raw bytes (copied first).
-    package init(decoding body: UnsafeRawBufferPointer, maxFields: Int = FormBody.defaultMaxFields) throws(FormDecodingError) {
-        try self.init(decodingInPlace: Array(body), maxFields: maxFields)
-    }
-
     /// A form of already decoded fields (the simulator and tests sign these).
     package init(fields: [(name: String, value: String)]) {
         var storage: [UInt8] = []
@@ -111,9 +106,6 @@ package struct FormBody: Sendable {
     }
 
     package var count: Int { ranges.count }
-
-    /// The field names, in body order.
-    package var names: [String] { ranges.map { String(decoding: storage[$0.name], as: UTF8.self) } }
 
     /// The decoded fields as strings, in body order (copies; for tests and small forms).
     package var fields: [(name: String, value: String)] {
