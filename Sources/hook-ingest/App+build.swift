@@ -9,7 +9,9 @@ func buildApplication(
     _ configuration: IngestConfiguration,
     logger: Logger,
     registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
-) -> some ApplicationProtocol {
+) async throws(ConfigurationError) -> some ApplicationProtocol {
+    let access = try await AccessPolicy.load(configuration.access, listenHost: configuration.host)
+    access.logSummary(configuration.access, logger: logger)
     let redis = RedisClient(configuration: configuration.redis, logger: logger, name: "ingest-redis")
     let metrics = IngestMetrics(registry: registry)
     let store = EventStore(
@@ -37,7 +39,7 @@ func buildApplication(
     let router = Router(context: IngestRequestContext.self, options: .autoGenerateHeadEndpoints)
     WebhookController(registrations: registrations, store: store, limits: configuration.webhook, metrics: metrics, logger: logger)
         .addRoutes(to: router)
-    EventsController(store: store, logger: logger).addRoutes(to: router)
+    EventsController(store: store, access: access, logger: logger).addRoutes(to: router)
     HealthController(redis: redis, metrics: metrics).addRoutes(to: router)
     DocsController().addRoutes(to: router)
 
@@ -45,7 +47,7 @@ func buildApplication(
         router: router,
         server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hook-ingest"),
-        services: [redis],
+        services: [redis, PublicKeyReloadService(verifier: access.verifier, logger: logger)],
         onServerRunning: { channel in
             logger.info(
                 "hook-ingest listening",

@@ -17,14 +17,15 @@ struct HookIngest: AsyncParsableCommand {
     )
 
     @OptionGroup var options: IngestOptions
+    @OptionGroup(title: "Access control (the read API)") var access: AccessOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         let level = try logging.bootstrap()
-        let configuration = try IngestConfiguration(options: options, environment: EnvironmentValues())
+        let configuration = try IngestConfiguration(options: options, access: access, environment: EnvironmentValues())
         var logger = Logger(label: "hook-ingest")
         logger.logLevel = level
-        let app = buildApplication(configuration, logger: logger)
+        let app = try await buildApplication(configuration, logger: logger)
         try await app.runService()
     }
 }

@@ -5,10 +5,10 @@ import NetClients
 import Simulation
 import Synchronization
 
-@main
-struct MandrillSimulator: AsyncParsableCommand {
+/// `mandrill-sim post` (the default): the webhook simulator.
+struct PostBatches: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "mandrill-sim",
+        commandName: "post",
         abstract: "Posts realistic, correctly signed Mandrill webhook batches to a URL at a chosen rate.",
         discussion: """
             Every message event type, both sync types and inbound mail are sent in turn (narrow them with --types).

@@ -12,7 +12,8 @@ func buildApplication(
     logger: Logger,
     registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     eventLoopGroup: MultiThreadedEventLoopGroup = .singleton
-) -> some ApplicationProtocol {
+) async throws(ConfigurationError) -> some ApplicationProtocol {
+    let access = try await AccessPolicy.load(configuration.access, listenHost: configuration.host)
     let metrics = GatewayMetrics(registry: registry)
     let broadcaster = Broadcaster(eventLoopGroup: eventLoopGroup, metrics: metrics, batchingWindow: configuration.batchWindow)
     let gatewayID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
@@ -25,7 +26,7 @@ func buildApplication(
     )
     let streams = GatewayStreams(
         configuration: configuration,
-        admission: WebSocketAdmission(configuration: configuration),
+        admission: try WebSocketAdmission(configuration: configuration, access: access),
         broadcaster: broadcaster,
         history: HistoryReader(
             redis: subscription.commands.connection,
@@ -37,9 +38,7 @@ func buildApplication(
         metrics: metrics,
         logger: logger
     )
-    if !configuration.tokens.isEmpty {
-        logger.info("WebSocket clients must present a token", metadata: ["tokens": .stringConvertible(configuration.tokens.count)])
-    }
+    access.logSummary(configuration.access, logger: logger)
 
     let router = Router(options: .autoGenerateHeadEndpoints)
     GatewayController(streams: streams, subscription: subscription, metrics: metrics).addRoutes(to: router)
@@ -48,7 +47,11 @@ func buildApplication(
         router: router,
         server: HTTPServerBuilder { responder in GatewayChildChannel(responder: responder, gateway: streams, logger: logger) },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ws-gateway"),
-        services: [subscription, PingService(broadcaster: broadcaster, interval: configuration.pingInterval)],
+        services: [
+            subscription,
+            PingService(broadcaster: broadcaster, interval: configuration.pingInterval),
+            PublicKeyReloadService(verifier: access.verifier, logger: logger),
+        ],
         onServerRunning: { channel in
             logger.info(
                 "ws-gateway listening",

@@ -15,14 +15,15 @@ struct WSGateway: AsyncParsableCommand {
     )
 
     @OptionGroup var options: GatewayOptions
+    @OptionGroup(title: "Access control") var access: AccessOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         let level = try logging.bootstrap()
-        let configuration = try GatewayConfiguration(options: options, environment: EnvironmentValues())
+        let configuration = try GatewayConfiguration(options: options, access: access, environment: EnvironmentValues())
         var logger = Logger(label: "ws-gateway")
         logger.logLevel = level
-        let app = buildApplication(configuration, logger: logger)
+        let app = try await buildApplication(configuration, logger: logger)
         try await app.runService()
     }
 }

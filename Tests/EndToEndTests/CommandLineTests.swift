@@ -15,6 +15,8 @@ struct CommandLineTests {
             ("--log-format", "LOG_FORMAT"), ("--max-concurrent-bodies", "INGEST_MAX_CONCURRENT_BODIES"),
             ("--body-timeout", "INGEST_BODY_TIMEOUT"), ("--idle-timeout", "INGEST_IDLE_TIMEOUT"), ("--max-form-fields", "INGEST_MAX_FORM_FIELDS"),
             ("--stream-max-age", "STREAM_MAX_AGE"), ("--large-event-bytes", "LARGE_EVENT_BYTES"), ("--large-event-memory", "LARGE_EVENT_MEMORY"),
+            ("--tokens", "AUTH_TOKENS"), ("--jwt-secrets", "JWT_SECRETS"), ("--jwks-file", "JWKS_FILE"), ("--jwt-audience", "JWT_AUDIENCE"),
+            ("--public-read", "PUBLIC_READ"), ("--allowed-hosts", "ALLOWED_HOSTS"),
         ]
         for (option, variable) in options {
             #expect(help.contains(option), "\(option)")
@@ -31,7 +33,8 @@ struct CommandLineTests {
         #expect(status == 0)
         let options = [
             ("--host", "GATEWAY_HOST"), ("--port", "GATEWAY_PORT"), ("--redis-url", "REDIS_URL"), ("--redis-prefix", "REDIS_PREFIX"),
-            ("--tokens", "GATEWAY_TOKENS"), ("--allowed-origins", "GATEWAY_ALLOWED_ORIGINS"), ("--max-queue-bytes", "GATEWAY_MAX_QUEUE_BYTES"),
+            ("--tokens", "AUTH_TOKENS"), ("--jwt-secrets", "JWT_SECRETS"), ("--jwks-file", "JWKS_FILE"), ("--jwt-audience", "JWT_AUDIENCE"),
+            ("--public-read", "PUBLIC_READ"), ("--allowed-hosts", "ALLOWED_HOSTS"), ("--allowed-origins", "GATEWAY_ALLOWED_ORIGINS"), ("--max-queue-bytes", "GATEWAY_MAX_QUEUE_BYTES"),
             ("--max-connections", "GATEWAY_MAX_CONNECTIONS"), ("--ping-interval", "GATEWAY_PING_INTERVAL"),
             ("--handshake-timeout", "GATEWAY_HANDSHAKE_TIMEOUT"), ("--max-frame-bytes", "GATEWAY_MAX_FRAME_BYTES"),
             ("--drain-timeout", "GATEWAY_DRAIN_TIMEOUT"), ("--max-backlog", "GATEWAY_MAX_BACKLOG"), ("--batch-window", "GATEWAY_BATCH_WINDOW"),

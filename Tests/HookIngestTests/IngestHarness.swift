@@ -33,7 +33,7 @@ struct IngestHarness {
         configuration.redis.commandTimeout = .seconds(2)
         configuration.registrations = registrations
         configure(&configuration)
-        let app = buildApplication(configuration, logger: logs.logger(label: "hook-ingest", level: .debug))
+        let app = try await buildApplication(configuration, logger: logs.logger(label: "hook-ingest", level: .debug))
         try await app.test(.live, test)
     }
 }

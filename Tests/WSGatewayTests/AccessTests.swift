@@ -17,7 +17,7 @@ struct AccessTests {
     func tokens() async throws {
         let redis = try await RedisServer()
         var harness = GatewayHarness(redis: redis)
-        harness.configure = { $0.tokens = ["alpha", "beta"] }
+        harness.configure = { $0.access.tokens = ["alpha", "beta"] }
         try await harness.run { port, _ in
             let result1 = try await refusal(port: port)
             #expect(result1?.status == 401)

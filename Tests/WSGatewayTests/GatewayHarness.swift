@@ -25,7 +25,7 @@ struct GatewayHarness {
         configuration.redis.commandTimeout = .seconds(2)
         configuration.redis.connectTimeout = .seconds(1)
         configure(&configuration)
-        let app = buildApplication(configuration, logger: logs.logger(label: "ws-gateway", level: .debug))
+        let app = try await buildApplication(configuration, logger: logs.logger(label: "ws-gateway", level: .debug))
         try await app.test(.live) { client in
             let port = try #require(client.port)
             try await waitUntil("the gateway's subscription to be healthy") {

@@ -146,10 +146,11 @@ struct ClientStreamStateTests {
 
 @Suite("WebSocket admission and query parsing")
 struct AdmissionTests {
-    private func admission(_ configure: (inout GatewayConfiguration) -> Void = { _ in }) -> WebSocketAdmission {
+    private func admission(_ configure: (inout GatewayConfiguration) -> Void = { _ in }) async throws -> WebSocketAdmission {
         var configuration = GatewayConfiguration()
         configure(&configuration)
-        return WebSocketAdmission(configuration: configuration)
+        let access = try await AccessPolicy.load(configuration.access, listenHost: configuration.host)
+        return try WebSocketAdmission(configuration: configuration, access: access)
     }
 
     private let key: HTTPFields = [.secWebSocketKey: "dGhlIHNhbXBsZSBub25jZQ==", .secWebSocketVersion: "13"]
@@ -166,31 +167,86 @@ struct AdmissionTests {
         #expect(throws: QueryError.self) { try StreamRequest(query: QueryParameters(["since": "1-0", "backlog": "1"]), maxBacklog: 10) }
     }
 
-    @Test("tokens: query or Bearer; origins: own host by default, or the configured list")
-    func tokensAndOrigins() {
-        let secured = admission { $0.tokens = ["s3cret"] }
-        #expect(
-            secured.evaluate(path: "/ws/email/", query: nil, headers: key, host: "gw:1")
-                == .refuse(status: .unauthorized, reason: "a valid token is required")
-        )
-        if case .refuse = secured.evaluate(path: "/ws/email/", query: "token=s3cret", headers: key, host: "gw:1") {
-            Issue.record("token in the query refused")
-        }
+    private func isAccepted(_ decision: WebSocketAdmission.Decision) -> Bool {
+        if case .accept = decision { return true }
+        return false
+    }
+
+    @Test("tokens: Bearer, the bearer subprotocol pair, or the query; a wrong one is 401")
+    func tokens() async throws {
+        let secured = try await admission { $0.access.tokens = ["s3cret"] }
+        let missing = await secured.evaluate(query: nil, headers: key, host: "localhost:1")
+        #expect(missing == .refuse(status: .unauthorized, reason: AccessError.missing.description))
+        let wrong = await secured.evaluate(query: "token=guess", headers: key, host: "localhost:1")
+        #expect(wrong == .refuse(status: .unauthorized, reason: AccessError.signature.description))
+        let query = await secured.evaluate(query: "token=s3cret", headers: key, host: "localhost:1")
+        #expect(isAccepted(query))
         var bearer = key
         bearer[.authorization] = "Bearer s3cret"
-        if case .refuse = secured.evaluate(path: "/ws/email/", query: nil, headers: bearer, host: "gw:1") { Issue.record("Bearer token refused") }
+        let header = await secured.evaluate(query: nil, headers: bearer, host: "localhost:1")
+        #expect(isAccepted(header))
+        var subprotocol = key
+        subprotocol[.secWebSocketProtocol] = "bearer, bearer.s3cret"
+        guard case .accept(let admitted) = await secured.evaluate(query: nil, headers: subprotocol, host: "localhost:1") else {
+            Issue.record("subprotocol token refused")
+            return
+        }
+        #expect(admitted.selectsBearer)
+        // Without a token option, a gateway on loopback is open and never waits for a verifier.
+        let open = try await admission()
+        #expect(open.evaluateWithoutWaiting(query: nil, headers: key, host: "127.0.0.1:1").map(isAccepted) == true)
+        #expect(secured.evaluateWithoutWaiting(query: "token=s3cret", headers: key, host: "127.0.0.1:1") == nil)
+    }
 
-        let open = admission()
+    @Test("origins match scheme, host and port: own origin by default, or the configured list")
+    func origins() async throws {
+        let open = try await admission()
         var sameOrigin = key
-        sameOrigin[.origin] = "http://gw:1"
-        if case .refuse = open.evaluate(path: "/ws/email/", query: nil, headers: sameOrigin, host: "gw:1") { Issue.record("own origin refused") }
-        var foreign = key
-        foreign[.origin] = "https://evil.example"
-        #expect(
-            open.evaluate(path: "/ws/email/", query: nil, headers: foreign, host: "gw:1") == .refuse(status: .forbidden, reason: "origin not allowed")
-        )
-        let listed = admission { $0.allowedOrigins = ["https://evil.example"] }
-        if case .refuse = listed.evaluate(path: "/ws/email/", query: nil, headers: foreign, host: "gw:1") { Issue.record("listed origin refused") }
+        sameOrigin[.origin] = "http://localhost:1"
+        #expect(isAccepted(await open.evaluate(query: nil, headers: sameOrigin, host: "localhost:1")))
+        for foreign in ["https://evil.example", "https://localhost:1", "http://localhost:2", "http://localhost", "null"] {
+            var headers = key
+            headers[.origin] = foreign
+            let decision = await open.evaluate(query: nil, headers: headers, host: "localhost:1")
+            #expect(decision == .refuse(status: .forbidden, reason: "origin not allowed (scheme, host and port must match --allowed-origins)"), "\(foreign)")
+        }
+        var proxied = key
+        proxied[.origin] = "https://localhost"
+        proxied[HTTPField.Name("X-Forwarded-Proto")!] = "https"
+        #expect(isAccepted(await open.evaluate(query: nil, headers: proxied, host: "localhost")))
+        let listed = try await admission { $0.allowedOrigins = ["https://dash.example"] }
+        var dash = key
+        dash[.origin] = "https://dash.example:443/"
+        #expect(isAccepted(await listed.evaluate(query: nil, headers: dash, host: "localhost:1")))
+        dash[.origin] = "http://dash.example"
+        #expect(!isAccepted(await listed.evaluate(query: nil, headers: dash, host: "localhost:1")))
+    }
+
+    @Test("a Host that is not allowed is 421, before anything else is looked at (DNS rebinding)")
+    func hosts() async throws {
+        let loopback = try await admission()
+        for host in ["evil.example", "evil.example:8081", "127.0.0.1.evil.example", ""] {
+            let decision = await loopback.evaluate(query: "token=x", headers: key, host: host)
+            #expect(decision == .refuse(status: .misdirectedRequest, reason: AccessPolicy.hostRefusal.message), "\(host)")
+        }
+        for host in ["localhost", "LOCALHOST:8081", "127.0.0.1:9", "[::1]:8081", "localhost."] {
+            #expect(isAccepted(await loopback.evaluate(query: nil, headers: key, host: host)), "\(host)")
+        }
+        let listed = try await admission { $0.access.allowedHosts = ["events.example.com"] }
+        #expect(isAccepted(await listed.evaluate(query: nil, headers: key, host: "events.example.com:443")))
+        #expect(!isAccepted(await listed.evaluate(query: nil, headers: key, host: "localhost")))
+    }
+
+    @Test("on a public address with no token option, streams are refused with 403 unless --public-read")
+    func publicAddress() async throws {
+        let closed = try await admission { $0.host = "0.0.0.0" }
+        let refused = await closed.evaluate(query: nil, headers: key, host: "gw.example")
+        #expect(refused == .refuse(status: .forbidden, reason: AccessPolicy.openReadRefusal.message))
+        let open = try await admission {
+            $0.host = "0.0.0.0"
+            $0.access.publicRead = true
+        }
+        #expect(isAccepted(await open.evaluate(query: nil, headers: key, host: "gw.example")))
     }
 
     @Test("handshake keys must be 16 bytes of base64", arguments: ["", "short", "dGhlIHNhbXBsZSBub25jZQ", "AAAAAAAAAAAAAAAAAAAAAAAAAAAA"])
@@ -199,8 +255,8 @@ struct AdmissionTests {
     }
 
     @Test("connection slots stop at the limit and free up again")
-    func slots() {
-        let limited = admission { $0.maxConnections = 2 }
+    func slots() async throws {
+        let limited = try await admission { $0.maxConnections = 2 }
         #expect(limited.reserveSlot())
         #expect(limited.reserveSlot())
         #expect(!limited.reserveSlot())

@@ -31,4 +31,23 @@ package struct EventAttributes: Sendable, Equatable {
         }
         self.init(type: type, email: email, tags: tags, subaccount: subaccount)
     }
+
+    /// Reads email, tags and subaccount from a message's `msg` snapshot (a validated JSON object).
+    package init(messageSnapshot bytes: [UInt8]) {
+        let message = RawJSON(validated: bytes)
+        var email = ""
+        var tags: [String] = []
+        var subaccount = ""
+        if message.kind == .object {
+            for field in message.members {
+                switch field.key {
+                case "email": email = field.value.string ?? ""
+                case "tags": tags = field.value.elements.compactMap(\.string)
+                case "subaccount": subaccount = field.value.string ?? ""
+                default: continue
+                }
+            }
+        }
+        self.init(type: "", email: email, tags: tags, subaccount: subaccount)
+    }
 }

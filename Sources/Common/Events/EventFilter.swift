@@ -5,6 +5,9 @@ package struct EventFilter: Sendable, Hashable {
     package var emails: Set<String> = []
     package var tags: Set<String> = []
     package var subaccounts: Set<String> = []
+    /// Set when narrowing left a field with no allowed value (a client asked for a subaccount its token does not
+    /// pin): the filter then matches no event. Such filters are all equal, so they share one fan-out group.
+    package private(set) var matchesNothing = false
 
     package init(types: Set<String> = [], emails: Set<String> = [], tags: Set<String> = [], subaccounts: Set<String> = []) {
         self.types = types
@@ -24,14 +27,45 @@ package struct EventFilter: Sendable, Hashable {
     }
 
     package var matchesEverything: Bool {
-        types.isEmpty && emails.isEmpty && tags.isEmpty && subaccounts.isEmpty
+        !matchesNothing && types.isEmpty && emails.isEmpty && tags.isEmpty && subaccounts.isEmpty
     }
 
+    /// The filter that matches no event.
+    package static let nothing: EventFilter = {
+        var filter = EventFilter()
+        filter.matchesNothing = true
+        return filter
+    }()
+
     package func matches(_ event: EventAttributes) -> Bool {
-        (types.isEmpty || types.contains(event.type))
+        !matchesNothing
+            && (types.isEmpty || types.contains(event.type))
             && (emails.isEmpty || emails.contains(event.email))
             && (tags.isEmpty || event.tags.contains { tags.contains($0) })
             && (subaccounts.isEmpty || subaccounts.contains(event.subaccount))
+    }
+
+    /// This filter restricted to what `scope` allows: each field the scope pins is intersected with the client's
+    /// own values (or replaced by the scope's when the client gave none). The result never matches more than
+    /// either of the two.
+    package func narrowed(by scope: ReaderScope) -> EventFilter {
+        guard !matchesNothing else { return self }
+        func narrow(_ own: Set<String>, _ pinned: Set<String>?) -> Set<String>? {
+            guard let pinned else { return own }
+            let result = own.isEmpty ? pinned : own.intersection(pinned)
+            return result.isEmpty ? nil : result
+        }
+        guard let types = narrow(types, scope.types),
+            let emails = narrow(emails, scope.emails),
+            let tags = narrow(tags, scope.tags),
+            let subaccounts = narrow(subaccounts, scope.subaccounts)
+        else { return .nothing }
+        var result = EventFilter()
+        result.types = types
+        result.emails = emails
+        result.tags = tags
+        result.subaccounts = subaccounts
+        return result
     }
 
     private static func split(_ value: String?) -> Set<String> {

@@ -38,4 +38,9 @@ package struct StreamRequest: Sendable, Equatable {
             start = .live
         }
     }
+
+    /// The same request restricted to what a token's scope allows (see ``EventFilter/narrowed(by:)``).
+    package func narrowed(by scope: ReaderScope) -> StreamRequest {
+        scope.pinsNothing ? self : StreamRequest(filter: filter.narrowed(by: scope), start: start)
+    }
 }

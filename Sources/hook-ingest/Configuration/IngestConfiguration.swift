@@ -6,6 +6,8 @@ struct IngestConfiguration: Sendable {
     var host = "127.0.0.1"
     var port = 8080
     var registrations: [WebhookRegistration] = []
+    /// Who may use the read API (tokens, JWT keys, allowed hosts).
+    var access = AccessConfiguration()
     var redis = RedisConfiguration()
     var keys = RedisKeys()
     var webhook = WebhookLimits()
@@ -17,7 +19,8 @@ struct IngestConfiguration: Sendable {
 
     init() {}
 
-    init(options: IngestOptions, environment: EnvironmentValues) throws(ConfigurationError) {
+    init(options: IngestOptions, access: AccessOptions = AccessOptions(), environment: EnvironmentValues) throws(ConfigurationError) {
+        self.access = try AccessConfiguration(options: access, environment: environment)
         host = resolve(options.host, environment.string("INGEST_HOST"), default: host)
         port = resolve(options.port, try environment.int("INGEST_PORT"), default: port)
         guard (0...65535).contains(port) else { throw ConfigurationError("port must be between 0 and 65535") }

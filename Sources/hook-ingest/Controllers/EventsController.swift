@@ -3,23 +3,42 @@ import Hummingbird
 import Logging
 
 /// The read API: recent events from the stream, and one message's record and timeline.
+///
+/// Both need a token once any token option is set, and show only what its `mandrill` claim allows: the filters
+/// are narrowed by it, and a message outside it is answered 404 exactly like a message that does not exist, so
+/// that ids cannot be probed.
 struct EventsController: Sendable {
     let store: EventStore
+    let access: AccessPolicy
     let logger: Logger
     static let maximumLimit = 1000
 
     func addRoutes(to router: Router<some RequestContext>) {
         router.get("/api/events/") { request, _ in try await recentEvents(request) }
-        router.get("/api/messages/{id}") { request, context in try await message(context.parameters.require("id")) }
+        router.get("/api/messages/{id}") { request, context in try await message(context.parameters.require("id"), request: request) }
     }
 
-    func recentEvents(_ request: Request) async throws -> Response {
-        let query: QueryParameters
+    /// What the request may read: the `Host` check, then its token (Bearer header, or `token=` in the query).
+    private func authorize(_ request: Request, query: QueryParameters) async throws(APIError) -> AccessGrant {
+        let credentials = ReaderCredentials(authorization: request.headers[.authorization], subprotocols: [], queryToken: query["token"])
         do {
-            query = try QueryParameters(uri: request.uri.string)
+            return try await access.authorize(credentials, host: request.head.authority)
+        } catch {
+            throw APIError(status: error.status, message: error.message, headers: error.status == .unauthorized ? [.wwwAuthenticate: "Bearer"] : [:])
+        }
+    }
+
+    private func parseQuery(_ request: Request) throws(APIError) -> QueryParameters {
+        do {
+            return try QueryParameters(uri: request.uri.string)
         } catch {
             throw APIError(status: .badRequest, message: error.description)
         }
+    }
+
+    func recentEvents(_ request: Request) async throws -> Response {
+        let query = try parseQuery(request)
+        let grant = try await authorize(request, query: query)
         var limit = 50
         if let text = query["limit"] {
             guard let value = Int(text), (1...Self.maximumLimit).contains(value) else {
@@ -37,10 +56,10 @@ struct EventsController: Sendable {
             emails: query["email"],
             tags: query["tag"],
             subaccounts: query["subaccount"]
-        )
+        ).narrowed(by: grant.scope)
         let page: EventStore.EventPage
         do {
-            page = try await store.recentEvents(matching: filter, limit: limit, before: before)
+            page = filter.matchesNothing ? .empty : try await store.recentEvents(matching: filter, limit: limit, before: before)
         } catch {
             logger.warning("Reading recent events failed", metadata: ["error": .string(error.description)])
             throw APIError(status: .serviceUnavailable, message: "storage unavailable, retry later")
@@ -60,7 +79,8 @@ struct EventsController: Sendable {
         return .json(.ok, body)
     }
 
-    func message(_ id: String) async throws -> Response {
+    func message(_ id: String, request: Request) async throws -> Response {
+        let grant = try await authorize(request, query: try parseQuery(request))
         guard !id.isEmpty, id.count <= 200 else { throw APIError(status: .badRequest, message: "message id is not valid") }
         let record: EventStore.MessageRecord?
         do {
@@ -69,7 +89,18 @@ struct EventsController: Sendable {
             logger.warning("Reading a message record failed", metadata: ["error": .string(error.description)])
             throw APIError(status: .serviceUnavailable, message: "storage unavailable, retry later")
         }
-        guard let record else { throw APIError(status: .notFound, message: "no message with this id") }
+        let notFound = APIError(status: .notFound, message: "no message with this id")
+        guard let record else { throw notFound }
+        if grant.scope.pinsMessages {
+            // A message with no readable snapshot cannot be shown to be inside the scope, so it is not.
+            guard let attributes = record.snapshot.map(EventAttributes.init(messageSnapshot:)), grant.scope.allowsMessage(attributes) else {
+                throw notFound
+            }
+        }
+        let timelineFilter = EventFilter().narrowed(by: grant.scope)
+        let timeline = record.timeline.filter { entry in
+            entry.attributes.map(timelineFilter.matches) ?? (grant.scope.types?.contains(entry.type) ?? true)
+        }
         var body = Array("{\"id\":".utf8)
         JSONString.append(id, to: &body)
         body.append(contentsOf: Array(",\"msg\":".utf8))
@@ -77,7 +108,7 @@ struct EventsController: Sendable {
         body.append(contentsOf: Array(",\"msg_ts\":".utf8))
         body.append(contentsOf: record.snapshotTimestamp.flatMap { Int($0) }.map { Array(String($0).utf8) } ?? Array("null".utf8))
         body.append(contentsOf: Array(",\"events\":[".utf8))
-        for (index, entry) in record.timeline.enumerated() {
+        for (index, entry) in timeline.enumerated() {
             if index > 0 { body.append(UInt8(ascii: ",")) }
             if let envelope = entry.envelope {
                 body.append(contentsOf: envelope)

@@ -6,6 +6,8 @@ extension EventStore {
         let envelopes: [[UInt8]]
         /// Pass as `before` to read further back; `nil` when the stream has nothing older.
         let nextBefore: StreamID?
+
+        static let empty = EventPage(envelopes: [], nextBefore: nil)
     }
 
     /// How many stream entries one API call examines at most, so that a filter matching nothing cannot make a
@@ -50,6 +52,8 @@ extension EventStore {
             let type: String
             /// The full envelope, or `nil` once the stream no longer holds the event.
             let envelope: [UInt8]?
+            /// The envelope's filter attributes, when the envelope is there.
+            let attributes: EventAttributes?
         }
 
         let snapshot: [UInt8]?
@@ -80,7 +84,7 @@ extension EventStore {
         for (streamID, type) in events {
             let id = streamID.description
             let entry = try await StreamPage.read(RedisCommand("XRANGE", keys.stream, id, id), requested: 1, on: redis.connection).entries.first
-            timeline.append(.init(id: streamID, type: type, envelope: entry?.envelope))
+            timeline.append(.init(id: streamID, type: type, envelope: entry?.envelope, attributes: entry?.attributes))
         }
         if snapshot.map({ (try? JSONValidator.validate($0)) == nil }) == true { snapshot = nil }
         return MessageRecord(snapshot: snapshot, snapshotTimestamp: snapshotTimestamp, timeline: timeline)

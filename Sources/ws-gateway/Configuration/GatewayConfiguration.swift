@@ -10,9 +10,9 @@ struct GatewayConfiguration: Sendable {
     var port = 8081
     var redis = RedisConfiguration(commandTimeout: .seconds(2))
     var keys = RedisKeys()
-    /// Secrets: never logged.
-    var tokens: [String] = []
-    /// `nil`: only the gateway's own host (compared with the request's `Host`). `["*"]`: any origin.
+    /// Who may read the streams (tokens, JWT keys, allowed hosts).
+    var access = AccessConfiguration()
+    /// `nil`: only the gateway's own origin (its allowed `Host`, scheme from `X-Forwarded-Proto`). `["*"]`: any origin.
     var allowedOrigins: [String]?
     var maxQueueBytes = 1 << 20
     var maxConnections = GatewayConfiguration.defaultMaxConnections()
@@ -32,7 +32,7 @@ struct GatewayConfiguration: Sendable {
 
     init() {}
 
-    init(options: GatewayOptions, environment: EnvironmentValues) throws(ConfigurationError) {
+    init(options: GatewayOptions, access: AccessOptions = AccessOptions(), environment: EnvironmentValues) throws(ConfigurationError) {
         host = resolve(options.host, environment.string("GATEWAY_HOST"), default: host)
         port = resolve(options.port, try environment.int("GATEWAY_PORT"), default: port)
         guard (0...65535).contains(port) else { throw ConfigurationError("port must be between 0 and 65535") }
@@ -43,8 +43,9 @@ struct GatewayConfiguration: Sendable {
             defaultTimeout: .seconds(2),
             environment: environment
         )
-        tokens = (options.tokens.map(EnvironmentValues.splitList) ?? environment.list("GATEWAY_TOKENS")) ?? []
+        self.access = try AccessConfiguration(options: access, environment: environment)
         allowedOrigins = options.allowedOrigins.map(EnvironmentValues.splitList) ?? environment.list("GATEWAY_ALLOWED_ORIGINS")
+        _ = try OriginPolicy(configured: allowedOrigins)
         maxQueueBytes = resolve(options.maxQueueBytes, try environment.int("GATEWAY_MAX_QUEUE_BYTES"), default: maxQueueBytes)
         guard maxQueueBytes >= 16 * 1024 else { throw ConfigurationError("--max-queue-bytes must be at least 16384") }
         maxConnections = resolve(options.maxConnections, try environment.int("GATEWAY_MAX_CONNECTIONS"), default: maxConnections)

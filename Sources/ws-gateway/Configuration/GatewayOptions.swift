@@ -16,14 +16,8 @@ struct GatewayOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: "Comma-separated tokens; when set, a WebSocket client must send one as token= or a Bearer header (env: GATEWAY_TOKENS, default: none)."
-    )
-    var tokens: String?
-
-    @Option(
-        name: .long,
         help:
-            "Comma-separated origins (scheme://host[:port]) browsers may connect from, or * (env: GATEWAY_ALLOWED_ORIGINS, default: the gateway's own host)."
+            "Comma-separated origins (scheme://host[:port]) browsers may connect from, or *; scheme, host and port must match (env: GATEWAY_ALLOWED_ORIGINS, default: the gateway's own origin)."
     )
     var allowedOrigins: String?
 

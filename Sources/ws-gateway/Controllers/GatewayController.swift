@@ -8,7 +8,19 @@ struct GatewayController: Sendable {
     let metrics: GatewayMetrics
 
     func addRoutes(to router: Router<some RequestContext>) {
-        router.get("/") { _, _ in DashboardPage.response() }
+        router.get("/") { request, _ in
+            // The page itself holds no events, but a rebinding page must not get it from this origin either.
+            do throws(AccessPolicy.Refusal) {
+                try streams.admission.access.checkHost(request.head.authority)
+            } catch {
+                return Response(
+                    status: error.status,
+                    headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: GatewayStreams.errorBody(error.message))
+                )
+            }
+            return DashboardPage.response()
+        }
         router.get("/healthz") { _, _ in Response.json(.ok, "{\"status\":\"ok\"}") }
         router.get("/readyz") { _, _ in
             subscription.isHealthy

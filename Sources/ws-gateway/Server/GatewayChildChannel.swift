@@ -37,15 +37,20 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 maxFrameSize: gateway.configuration.maxFrameBytes,
                 enableAutomaticErrorHandling: true,
                 shouldUpgrade: { channel, head in
-                    handshake.accepted = gateway.admit(head)
-                    return channel.eventLoop.makeSucceededFuture(handshake.accepted == nil ? nil : HTTPHeaders())
+                    gateway.decide(head, on: channel.eventLoop).map { decision in
+                        handshake.decision = decision
+                        guard case .accept(let admitted) = decision, gateway.admission.reserveSlot() else { return nil }
+                        handshake.accepted = admitted
+                        // The token itself is never echoed: only the protocol name the browser offered with it.
+                        return admitted.selectsBearer ? HTTPHeaders([("Sec-WebSocket-Protocol", "bearer")]) : HTTPHeaders()
+                    }
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        guard let request = handshake.accepted else { throw ChannelError.inappropriateOperationForState }
+                        guard let admitted = handshake.accepted else { throw ChannelError.inappropriateOperationForState }
                         // Raw WebSocket bytes flow from here on; the recorder only understands HTTP parts.
                         channel.pipeline.syncOperations.removeHandler(handshake, promise: nil)
-                        try gateway.startStream(on: channel, request: request)
+                        try gateway.startStream(on: channel, admitted: admitted)
                         return Outcome.webSocket
                     }
                 }
@@ -61,7 +66,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                             configuration: .init(isOutboundHalfClosureEnabled: true)
                         )
                         if let head = handshake.head, head.headers.contains(name: "Upgrade") {
-                            let (status, reason) = gateway.refusal(for: head)
+                            let (status, reason) = gateway.refusal(for: head, decision: handshake.decision)
                             return Outcome.refused(asyncChannel, status, reason)
                         }
                         return Outcome.http(asyncChannel)
@@ -117,7 +122,9 @@ final class HandshakeRecorder: ChannelInboundHandler, RemovableChannelHandler, @
     typealias InboundOut = HTTPServerRequestPart
 
     var head: HTTPRequestHead?
-    var accepted: StreamRequest?
+    /// What the admission answered, once it did.
+    var decision: WebSocketAdmission.Decision?
+    var accepted: WebSocketAdmission.Admitted?
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head(let head) = unwrapInboundIn(data) { self.head = head }

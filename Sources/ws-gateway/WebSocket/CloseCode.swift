@@ -15,6 +15,8 @@ enum CloseCode {
     static let policyViolation: UInt16 = 1008
     /// History could not be read (Redis unavailable): reconnect with `since=` later.
     static let internalError: UInt16 = 1011
+    /// The client's token expired while the stream was open: reconnect with a new token and `since=`.
+    static let tokenExpired: UInt16 = 4001
     /// The client's queue passed `--max-queue-bytes`: reconnect with `since=`, nothing is lost.
     static let slowConsumer: UInt16 = 4008
     /// A replay examined `--max-replay-scan` entries: reconnect with `since=` set to the `resume_since` sent just

@@ -17,40 +17,46 @@ struct GatewayStreams: Sendable {
 
     static let path = "/ws/email/"
 
-    /// Runs in the upgrader; `nil` refuses (see ``refusal(for:)`` for the answer).
-    func admit(_ head: HTTPRequestHead) -> StreamRequest? {
-        guard let decision = evaluate(head), case .accept(let request) = decision else { return nil }
-        guard admission.reserveSlot() else { return nil }
-        return request
-    }
-
-    /// The admission decision for a request on the stream path; `nil` for other paths.
-    func evaluate(_ head: HTTPRequestHead) -> WebSocketAdmission.Decision? {
+    /// Runs in the upgrader: the decision for a request on the stream path (`nil` for other paths). Waits only
+    /// when a token has to be verified.
+    func decide(_ head: HTTPRequestHead, on eventLoop: any EventLoop) -> EventLoopFuture<WebSocketAdmission.Decision?> {
         let (path, query) = Self.split(head.uri)
-        guard path == Self.path || path == String(Self.path.dropLast()) else { return nil }
-        var fields = HTTPFields()
-        for header in head.headers {
-            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
+        guard path == Self.path || path == String(Self.path.dropLast()) else { return eventLoop.makeSucceededFuture(nil) }
+        let fields = Self.fields(head.headers)
+        let host = head.headers.first(name: "Host")
+        if let decision = admission.evaluateWithoutWaiting(query: query, headers: fields, host: host) {
+            return eventLoop.makeSucceededFuture(decision)
         }
-        return admission.evaluate(path: String(path), query: query, headers: fields, host: head.headers.first(name: "Host"))
+        let admission = self.admission
+        return eventLoop.makeFutureWithTask { await admission.evaluate(query: query, headers: fields, host: host) }
     }
 
-    /// Why an upgrade request was not accepted, as the status and reason the client gets.
-    func refusal(for head: HTTPRequestHead) -> (HTTPResponse.Status, String) {
+    /// Why an upgrade request was not accepted, as the status and reason the client gets. `decision` is what
+    /// ``decide(_:on:)`` answered, when the upgrader got that far.
+    func refusal(for head: HTTPRequestHead, decision: WebSocketAdmission.Decision?) -> (HTTPResponse.Status, String) {
         guard head.headers.first(name: "Upgrade")?.lowercased() == "websocket" else {
             return (.badRequest, "only WebSocket upgrades are supported")
         }
-        switch evaluate(head) {
-        case nil:
+        let (path, query) = Self.split(head.uri)
+        guard path == Self.path || path == String(Self.path.dropLast()) else {
             return (.notFound, "WebSocket streams are served on \(Self.path)")
-        case .refuse(let status, let reason):
-            return (status, reason)
-        case .accept:
-            if admission.openConnections >= admission.maxConnections {
-                return (.serviceUnavailable, "gateway at capacity: try another instance or later")
-            }
-            return (.badRequest, "invalid WebSocket handshake (Connection: Upgrade, Sec-WebSocket-Key and Sec-WebSocket-Version: 13 are required)")
         }
+        if case .refuse(let status, let reason) = decision { return (status, reason) }
+        if decision == nil, case .failure(let refusal) = admission.check(query: query, headers: Self.fields(head.headers), host: head.headers.first(name: "Host")) {
+            return (refusal.status, refusal.message)
+        }
+        if decision != nil, admission.openConnections >= admission.maxConnections {
+            return (.serviceUnavailable, "gateway at capacity: try another instance or later")
+        }
+        return (.badRequest, "invalid WebSocket handshake (Connection: Upgrade, Sec-WebSocket-Key and Sec-WebSocket-Version: 13 are required)")
+    }
+
+    private static func fields(_ headers: HTTPHeaders) -> HTTPFields {
+        var fields = HTTPFields()
+        for header in headers {
+            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
+        }
+        return fields
     }
 
     static func errorBody(_ reason: String) -> ByteBuffer {
@@ -61,13 +67,14 @@ struct GatewayStreams: Sendable {
     }
 
     /// Installs the stream handlers on an upgraded channel. Runs on the channel's loop.
-    func startStream(on channel: any Channel, request: StreamRequest) throws {
+    func startStream(on channel: any Channel, admitted: WebSocketAdmission.Admitted) throws {
         let writer = RawFrameWriter()
         let hub = broadcaster.hub(for: channel.eventLoop)
         let admission = self.admission
         let metrics = self.metrics
         let connection = WebSocketConnection(
-            request: request,
+            request: admitted.request,
+            expiresAt: admitted.expiresAt,
             writer: writer,
             hub: hub,
             queueLimit: configuration.maxQueueBytes,

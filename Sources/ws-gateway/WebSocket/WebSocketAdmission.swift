@@ -1,61 +1,114 @@
 import Common
-import Crypto
 import Foundation
 import HTTPTypes
 import Synchronization
 
-/// Decides whether an upgrade request may become a stream. Used twice with the same rules: by the upgrader
-/// (to accept) and by the `/ws/email/` HTTP route (to explain a refusal with the right status).
+/// Decides whether an upgrade request may become a stream, and what it may see. The upgrader asks (to accept,
+/// and to record a refusal's status and reason, which the HTTP side then sends).
 final class WebSocketAdmission: Sendable {
     enum Decision: Sendable, Equatable {
-        case accept(StreamRequest)
+        case accept(Admitted)
         case refuse(status: HTTPResponse.Status, reason: String)
     }
 
-    private let tokens: [[UInt8]]
-    private let allowedOrigins: [String]?
+    /// An accepted client: its request narrowed to what its token may see.
+    struct Admitted: Sendable, Equatable {
+        let request: StreamRequest
+        /// Unix seconds after which the stream is ended with `token_expired` and 4001; `nil`: never.
+        let expiresAt: Double?
+        /// The token came as the `bearer.<token>` subprotocol, so the answer must select `bearer`.
+        let selectsBearer: Bool
+    }
+
+    /// Everything checked without a key: the request and the credentials still to verify.
+    struct Checked: Sendable {
+        let request: StreamRequest
+        let credentials: ReaderCredentials
+    }
+
+    let access: AccessPolicy
+    private let origins: OriginPolicy
     let maxConnections: Int
     private let maxBacklog: Int
     /// Open WebSocket connections; plain HTTP requests never count.
     private let open = Atomic<Int>(0)
 
-    init(configuration: GatewayConfiguration) {
-        tokens = configuration.tokens.map { Array($0.utf8) }
-        allowedOrigins = configuration.allowedOrigins?.map(Self.normalizedOrigin)
+    init(configuration: GatewayConfiguration, access: AccessPolicy) throws(ConfigurationError) {
+        self.access = access
+        origins = try OriginPolicy(configured: configuration.allowedOrigins)
         maxConnections = configuration.maxConnections
         maxBacklog = configuration.maxBacklog
     }
 
     var openConnections: Int { open.load(ordering: .relaxed) }
 
-    /// Checks everything but capacity, in the order a client can fix them: handshake, origin, token, query.
-    func evaluate(path: String, query: Substring?, headers: HTTPFields, host: String?) -> Decision {
-        guard let key = headers[.secWebSocketKey], Self.isValidKey(key) else {
-            return .refuse(status: .badRequest, reason: "Sec-WebSocket-Key must be 16 random bytes in base64 (RFC 6455)")
-        }
-        guard headers[.secWebSocketVersion] == "13" else {
-            return .refuse(status: .badRequest, reason: "Sec-WebSocket-Version must be 13")
-        }
-        if let origin = headers[.origin], !isAllowed(origin: origin, host: host) {
-            return .refuse(status: .forbidden, reason: "origin not allowed")
-        }
-        let parameters: QueryParameters
-        do {
-            parameters = try QueryParameters(parsing: query)
-        } catch {
-            return .refuse(status: .badRequest, reason: error.description)
-        }
-        if !tokens.isEmpty {
-            let bearer = headers[.authorization].flatMap { $0.lowercased().hasPrefix("bearer ") ? String($0.dropFirst(7)) : nil }
-            guard let token = parameters["token"] ?? bearer, hasToken(Array(token.utf8)) else {
-                return .refuse(status: .unauthorized, reason: "a valid token is required")
+    /// The whole decision; waits only when a token has to be verified.
+    func evaluate(query: Substring?, headers: HTTPFields, host: String?) async -> Decision {
+        switch check(query: query, headers: headers, host: host) {
+        case .failure(let refusal):
+            return .refuse(status: refusal.status, reason: refusal.message)
+        case .success(let checked):
+            do {
+                return admit(checked, grant: try await access.authorize(checked.credentials, host: host))
+            } catch {
+                return .refuse(status: error.status, reason: error.message)
             }
         }
-        do {
-            return .accept(try StreamRequest(query: parameters, maxBacklog: maxBacklog))
-        } catch {
-            return .refuse(status: .badRequest, reason: error.description)
+    }
+
+    /// The decision when it needs no token verified (`nil` otherwise): the common case answers without a hop.
+    func evaluateWithoutWaiting(query: Substring?, headers: HTTPFields, host: String?) -> Decision? {
+        switch check(query: query, headers: headers, host: host) {
+        case .failure(let refusal):
+            return .refuse(status: refusal.status, reason: refusal.message)
+        case .success(let checked):
+            do {
+                guard let grant = try access.grantWithoutToken(host: host) else { return nil }
+                return admit(checked, grant: grant)
+            } catch {
+                return .refuse(status: error.status, reason: error.message)
+            }
         }
+    }
+
+    /// Checks everything but the token and capacity, in the order a client can fix them: handshake, host,
+    /// origin, query.
+    func check(query: Substring?, headers: HTTPFields, host: String?) -> Result<Checked, AccessPolicy.Refusal> {
+        guard let key = headers[.secWebSocketKey], Self.isValidKey(key) else {
+            return .failure(.init(status: .badRequest, message: "Sec-WebSocket-Key must be 16 random bytes in base64 (RFC 6455)"))
+        }
+        guard headers[.secWebSocketVersion] == "13" else {
+            return .failure(.init(status: .badRequest, message: "Sec-WebSocket-Version must be 13"))
+        }
+        do {
+            try access.checkHost(host)
+        } catch {
+            return .failure(error)
+        }
+        if let origin = headers[.origin], !origins.allows(origin: origin, host: host, forwardedProto: headers[Self.forwardedProto]) {
+            return .failure(.init(status: .forbidden, message: "origin not allowed (scheme, host and port must match --allowed-origins)"))
+        }
+        do {
+            let parameters = try QueryParameters(parsing: query)
+            let credentials = ReaderCredentials(
+                authorization: headers[.authorization],
+                subprotocols: headers[values: .secWebSocketProtocol],
+                queryToken: parameters["token"]
+            )
+            return .success(Checked(request: try StreamRequest(query: parameters, maxBacklog: maxBacklog), credentials: credentials))
+        } catch {
+            return .failure(.init(status: .badRequest, message: error.description))
+        }
+    }
+
+    private func admit(_ checked: Checked, grant: AccessGrant) -> Decision {
+        .accept(
+            Admitted(
+                request: checked.request.narrowed(by: grant.scope),
+                expiresAt: grant.expiresAt,
+                selectsBearer: checked.credentials.source == .subprotocol
+            )
+        )
     }
 
     /// Takes a connection slot; `false` when the gateway is full.
@@ -71,29 +124,7 @@ final class WebSocketAdmission: Sendable {
         open.subtract(1, ordering: .relaxed)
     }
 
-    private func hasToken(_ candidate: [UInt8]) -> Bool {
-        // Every token is compared in full so that timing says nothing about which one (or how much) matched.
-        var found = false
-        for token in tokens where constantTimeEqual(token, candidate) { found = true }
-        return found
-    }
-
-    private func isAllowed(origin: String, host: String?) -> Bool {
-        let origin = Self.normalizedOrigin(origin)
-        guard let allowedOrigins else {
-            // Default: the page must come from the gateway itself (same host and port as this request).
-            guard let host, let originHost = URLComponents(string: origin)?.host else { return false }
-            let originPort = URLComponents(string: origin)?.port.map { ":\($0)" } ?? ""
-            return (originHost + originPort).lowercased() == host.lowercased()
-        }
-        return allowedOrigins.contains("*") || allowedOrigins.contains(origin)
-    }
-
-    private static func normalizedOrigin(_ origin: String) -> String {
-        var text = origin.lowercased()
-        while text.hasSuffix("/") { text.removeLast() }
-        return text
-    }
+    private static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
 
     static func isValidKey(_ key: String) -> Bool {
         Data(base64Encoded: key.trimmingCharacters(in: .whitespaces))?.count == 16

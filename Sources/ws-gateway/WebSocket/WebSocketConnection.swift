@@ -1,4 +1,5 @@
 import Common
+import Foundation
 import Logging
 import NIOCore
 import NIOWebSocket
@@ -11,6 +12,9 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     typealias InboundIn = WebSocketFrame
 
     let request: StreamRequest
+    /// Unix seconds when the client's token stops counting; `nil`: never.
+    private let expiresAt: Double?
+    private var expiry: Scheduled<Void>?
     private var stream: ClientStreamState
     private let writer: RawFrameWriter
     private let hub: LoopHub
@@ -31,6 +35,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
 
     init(
         request: StreamRequest,
+        expiresAt: Double? = nil,
         writer: RawFrameWriter,
         hub: LoopHub,
         queueLimit: Int,
@@ -40,6 +45,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         onClose: @escaping () -> Void
     ) {
         self.request = request
+        self.expiresAt = expiresAt
         self.stream = ClientStreamState(start: request.start, queueLimit: queueLimit)
         self.writer = writer
         self.hub = hub
@@ -52,6 +58,20 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     func handlerAdded(context: ChannelHandlerContext) {
         channel = context.channel
         hub.add(self)
+        if let expiresAt {
+            let delay = max(0, expiresAt - Date().timeIntervalSince1970)
+            expiry = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64((delay * 1000).rounded(.up)))) {
+                self.expireToken()
+            }
+        }
+    }
+
+    /// The token expired while the stream was open: says so, then closes with 4001 so that the client
+    /// reconnects with a fresh token and `since=` (nothing is lost).
+    private func expireToken() {
+        guard !isClosing else { return }
+        sendControl(#"{"control":"token_expired"}"#)
+        close(code: CloseCode.tokenExpired, reason: "token expired: reconnect with a new token and since=")
     }
 
     // MARK: - Outbound
@@ -240,6 +260,8 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        expiry?.cancel()
+        expiry = nil
         isClosing = true
         stream.close()
         hub.remove(self)

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Common
+import Simulation
+
+/// `mandrill-sim mint-token`: prints an HS256 reader token for local use (production tokens come from your own
+/// identity service, signed with the same secret or with a key in the JWKS file).
+struct MintToken: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mint-token",
+        abstract: "Prints a signed reader token (HS256 JWT) for --jwt-secrets, optionally pinned to subaccounts, types, emails or tags."
+    )
+
+    @Option(help: "The HS256 secret, as given to --jwt-secrets (env: JWT_SECRET).")
+    var secret: String?
+
+    @Option(help: "The kid to put in the header, when the secret is given as kid:secret.")
+    var kid: String?
+
+    @Option(help: "Comma-separated subaccounts the bearer may see (default: not pinned).")
+    var subaccounts: String?
+
+    @Option(help: "Comma-separated event types the bearer may see (default: not pinned).")
+    var types: String?
+
+    @Option(help: "Comma-separated recipient addresses the bearer may see (default: not pinned).")
+    var emails: String?
+
+    @Option(help: "Comma-separated tags the bearer may see (default: not pinned).")
+    var tags: String?
+
+    @Option(help: "How long the token is valid, such as 30m, 12h or 7d (default: 12h).")
+    var ttl: String = "12h"
+
+    @Option(help: "The aud claim, when the services check --jwt-audience.")
+    var audience: String?
+
+    @Option(help: "The sub claim: who the token is for, shown in your own records only.")
+    var subject: String?
+
+    func run() async throws {
+        guard let secret = secret ?? EnvironmentValues().string("JWT_SECRET") else {
+            throw ValidationError("give --secret (or JWT_SECRET): the HS256 secret the services were started with")
+        }
+        guard let lifetime = DurationText.parse(ttl), lifetime > .zero else { throw ValidationError("--ttl must be a duration such as 12h") }
+        func list(_ text: String?) -> Set<String>? { text.map { Set(EnvironmentValues.splitList($0)) } }
+        let scope = ReaderScope(subaccounts: list(subaccounts), types: list(types), emails: list(emails), tags: list(tags))
+        print(try await ReaderTokenMinter.hs256(secret: secret, keyID: kid, scope: scope, lifetime: lifetime, audience: audience, subject: subject))
+    }
+}
