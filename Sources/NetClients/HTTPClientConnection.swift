@@ -58,7 +58,14 @@ public final class HTTPClientConnection: Sendable {
     public func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) -> EventLoopFuture<Response> {
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
         head.headers.add(name: "Host", value: host)
-        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        for (name, value) in headers {
+            // A caller's own Host (a test of DNS rebinding) replaces the default one.
+            if name.lowercased() == "host" {
+                head.headers.replaceOrAdd(name: "Host", value: value)
+            } else {
+                head.headers.add(name: name, value: value)
+            }
+        }
         if let body { head.headers.replaceOrAdd(name: "Content-Length", value: String(body.count)) }
         let requestHead = head
         let channel = self.channel

@@ -29,9 +29,11 @@ final class WebSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
     ) {
         let key = Data16.random().base64
         self.expectedAccept = Self.accept(for: key)
-        var text = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        // A caller's own Host (a test of DNS rebinding) replaces the default one.
+        let ownHost = headers.first { $0.0.lowercased() == "host" }?.1 ?? host
+        var text = "GET \(path) HTTP/1.1\r\nHost: \(ownHost)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         text += "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
-        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        for (name, value) in headers where name.lowercased() != "host" { text += "\(name): \(value)\r\n" }
         text += "\r\n"
         self.request = Array(text.utf8)
         self.promise = promise

@@ -34,7 +34,8 @@ struct CommandLineTests {
         let options = [
             ("--host", "GATEWAY_HOST"), ("--port", "GATEWAY_PORT"), ("--redis-url", "REDIS_URL"), ("--redis-prefix", "REDIS_PREFIX"),
             ("--tokens", "AUTH_TOKENS"), ("--jwt-secrets", "JWT_SECRETS"), ("--jwks-file", "JWKS_FILE"), ("--jwt-audience", "JWT_AUDIENCE"),
-            ("--public-read", "PUBLIC_READ"), ("--allowed-hosts", "ALLOWED_HOSTS"), ("--allowed-origins", "GATEWAY_ALLOWED_ORIGINS"), ("--max-queue-bytes", "GATEWAY_MAX_QUEUE_BYTES"),
+            ("--public-read", "PUBLIC_READ"), ("--allowed-hosts", "ALLOWED_HOSTS"), ("--allowed-origins", "GATEWAY_ALLOWED_ORIGINS"),
+            ("--max-queue-bytes", "GATEWAY_MAX_QUEUE_BYTES"),
             ("--max-connections", "GATEWAY_MAX_CONNECTIONS"), ("--ping-interval", "GATEWAY_PING_INTERVAL"),
             ("--handshake-timeout", "GATEWAY_HANDSHAKE_TIMEOUT"), ("--max-frame-bytes", "GATEWAY_MAX_FRAME_BYTES"),
             ("--drain-timeout", "GATEWAY_DRAIN_TIMEOUT"), ("--max-backlog", "GATEWAY_MAX_BACKLOG"), ("--batch-window", "GATEWAY_BATCH_WINDOW"),

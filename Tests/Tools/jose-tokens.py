@@ -5,7 +5,7 @@ The tests use it so that what our services accept is checked against tokens we d
 
   jose-tokens.py keys DIR          writes DIR/jwks.json (public RS256 key "rsa-1", ES256 key "ec-1"),
                                    DIR/private.json (the same keys with their private parts) and DIR/rsa-public.pem
-  jose-tokens.py mint DIR < SPECS  reads a JSON list of specs, prints a JSON list of tokens, in order
+  jose-tokens.py mint DIR SPECS    reads a JSON list of specs from the file SPECS, prints a JSON list of tokens
 
 A spec: {"alg": "HS256"|"RS256"|"ES256"|"none"|"HS256-with-public-key", "secret": "...", "kid": "...",
          "claims": {...}, "exp_in": seconds (added as exp = now + exp_in unless claims has exp),
@@ -61,8 +61,8 @@ def mint(directory: str, spec: dict) -> str:
         header["alg"] = "HS256"
         with open(os.path.join(directory, "rsa-public.pem"), "rb") as f:
             token = manual(header, claims, f.read())
-    elif alg == "HS256":
-        token = jwt.encode(header, claims, OctKey.import_key(spec["secret"]))
+    elif alg.startswith("HS"):
+        token = jwt.encode(header, claims, OctKey.import_key(spec["secret"]), algorithms=[alg])
     else:
         with open(os.path.join(directory, "private.json")) as f:
             key_set = KeySet.import_key_set(json.load(f))
@@ -78,7 +78,8 @@ def main() -> None:
     if command == "keys":
         keys(directory)
     elif command == "mint":
-        print(json.dumps([mint(directory, spec) for spec in json.load(sys.stdin)]))
+        with open(sys.argv[3]) as f:
+            print(json.dumps([mint(directory, spec) for spec in json.load(f)]))
     else:
         sys.exit(f"unknown command {command}")
 

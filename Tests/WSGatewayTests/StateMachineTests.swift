@@ -208,7 +208,10 @@ struct AdmissionTests {
             var headers = key
             headers[.origin] = foreign
             let decision = await open.evaluate(query: nil, headers: headers, host: "localhost:1")
-            #expect(decision == .refuse(status: .forbidden, reason: "origin not allowed (scheme, host and port must match --allowed-origins)"), "\(foreign)")
+            #expect(
+                decision == .refuse(status: .forbidden, reason: "origin not allowed (scheme, host and port must match --allowed-origins)"),
+                "\(foreign)"
+            )
         }
         var proxied = key
         proxied[.origin] = "https://localhost"

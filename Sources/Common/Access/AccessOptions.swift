@@ -16,7 +16,10 @@ package struct AccessOptions: ParsableArguments, Sendable {
     )
     package var jwtSecrets: String?
 
-    @Option(name: .long, help: "JWKS file of RS256 and ES256 public keys for JWTs, each with a kid; re-read on SIGHUP (env: JWKS_FILE, default: none).")
+    @Option(
+        name: .long,
+        help: "JWKS file of RS256 and ES256 public keys for JWTs, each with a kid; re-read on SIGHUP (env: JWKS_FILE, default: none)."
+    )
     package var jwksFile: String?
 
     @Option(name: .long, help: "When set, a JWT's aud must contain this value (env: JWT_AUDIENCE, default: not checked).")

@@ -82,7 +82,9 @@ extension AccessPolicy {
             if let audience = configuration.jwtAudience { metadata["jwt_audience"] = .string(audience) }
             logger.info("Readers must present a token", metadata: metadata)
         } else if refusesOpenRead {
-            logger.warning("No token option on a public address: event streams and the read API answer 403 until --jwt-secrets, --jwks-file or --tokens (or --public-read) is set")
+            logger.warning(
+                "No token option on a public address: event streams and the read API answer 403 until --jwt-secrets, --jwks-file or --tokens (or --public-read) is set"
+            )
         } else if configuration.publicRead {
             logger.notice("--public-read: anyone who reaches this address can read every event")
         }

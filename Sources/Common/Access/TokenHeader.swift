@@ -13,7 +13,10 @@ struct TokenHeader: Sendable, Equatable {
         let utf8 = token.utf8
         guard utf8.count <= Self.maximumTokenBytes else { throw .malformed }
         let parts = utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(Self.isBase64URL) }) else { throw .malformed }
+        // The signature may be empty here: that is `alg: none`, refused below by name.
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, parts.allSatisfy({ $0.allSatisfy(Self.isBase64URL) }) else {
+            throw .malformed
+        }
         guard let json = Self.decodeBase64URL(parts[0]),
             let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any]
         else { throw .malformed }

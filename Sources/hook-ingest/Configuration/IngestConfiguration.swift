@@ -19,7 +19,7 @@ struct IngestConfiguration: Sendable {
 
     init() {}
 
-    init(options: IngestOptions, access: AccessOptions = AccessOptions(), environment: EnvironmentValues) throws(ConfigurationError) {
+    init(options: IngestOptions, access: AccessOptions, environment: EnvironmentValues) throws(ConfigurationError) {
         self.access = try AccessConfiguration(options: access, environment: environment)
         host = resolve(options.host, environment.string("INGEST_HOST"), default: host)
         port = resolve(options.port, try environment.int("INGEST_PORT"), default: port)

@@ -42,7 +42,9 @@ struct GatewayStreams: Sendable {
             return (.notFound, "WebSocket streams are served on \(Self.path)")
         }
         if case .refuse(let status, let reason) = decision { return (status, reason) }
-        if decision == nil, case .failure(let refusal) = admission.check(query: query, headers: Self.fields(head.headers), host: head.headers.first(name: "Host")) {
+        if decision == nil,
+            case .failure(let refusal) = admission.check(query: query, headers: Self.fields(head.headers), host: head.headers.first(name: "Host"))
+        {
             return (refusal.status, refusal.message)
         }
         if decision != nil, admission.openConnections >= admission.maxConnections {
