@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (libFuzzer) of the parsers that read bytes from outside.
 #   scripts/fuzz.sh [--merge] [SECONDS_PER_TARGET] [TARGET…]
-# Targets: form, json, envelope, query, redis-url (default: all); 300 s each unless given.
+# Targets: form, json, envelope, query, redis-url, token (default: all); 300 s each unless given.
 # One instrumented release build in .build-fuzz serves every target (MANDRILL_FUZZ_TARGET picks one). Each target
 # starts from Fuzz/corpus/TARGET (read only) plus its scratch corpus in .build-fuzz/corpus/TARGET, where new inputs
 # go; --merge afterwards adds the new inputs that reach new code to the checked-in corpus. Crash inputs and logs go
@@ -19,7 +19,7 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
   seconds=$1
   shift
 fi
-all_targets=(form json envelope query redis-url)
+all_targets=(form json envelope query redis-url token)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 for target in "${targets[@]}"; do
@@ -31,6 +31,7 @@ max_len() {
   case $1 in
     form | json | envelope) echo 16384 ;;
     query) echo 4096 ;;
+    token) echo 10240 ;;
     *) echo 1024 ;;
   esac
 }

@@ -27,10 +27,12 @@ public enum WebSocketWire {
     public static let key = "dGhlIHNhbXBsZSBub25jZQ=="
 
     /// A complete, valid upgrade request for `target` (path and query, sent exactly as given).
-    public static func upgradeRequest(target: String, port: Int) -> [UInt8] {
-        let text =
+    public static func upgradeRequest(target: String, port: Int, headers: [(String, String)] = []) -> [UInt8] {
+        var text =
             "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        text += "\r\n"
         return Array(text.utf8)
     }
 
@@ -93,9 +95,14 @@ public enum WebSocketWire {
 
 extension RawSocket {
     /// Connects and completes a WebSocket handshake on `target`; throws unless the server answered 101.
-    public static func webSocket(port: Int, target: String = "/ws/email/", receiveBufferSize: Int? = nil) async throws -> RawSocket {
+    public static func webSocket(
+        port: Int,
+        target: String = "/ws/email/",
+        headers: [(String, String)] = [],
+        receiveBufferSize: Int? = nil
+    ) async throws -> RawSocket {
         let socket = try RawSocket(port: port, receiveBufferSize: receiveBufferSize)
-        guard case .written = await socket.write(WebSocketWire.upgradeRequest(target: target, port: port)) else {
+        guard case .written = await socket.write(WebSocketWire.upgradeRequest(target: target, port: port, headers: headers)) else {
             throw RawSocketError("could not send the upgrade request")
         }
         let head = try await socket.readResponseHead()

@@ -14,6 +14,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case query
     /// `REDIS_URL`: parsing, and the redacted form that goes to logs.
     case redisURL = "redis-url"
+    /// A reader's token (header parsing, verification, credentials) and its `mandrill` claim narrowing filters.
+    case token
 
     func run(_ input: [UInt8]) {
         switch self {
@@ -22,6 +24,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .envelope: EnvelopeFuzzer.run(input)
         case .query: QueryFuzzer.run(input)
         case .redisURL: RedisURLFuzzer.run(input)
+        case .token: TokenFuzzer.run(input)
         }
     }
 

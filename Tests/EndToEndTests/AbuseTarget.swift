@@ -17,6 +17,8 @@ struct AbuseTarget {
     let redis: RedisServer
     let ingest: ProductProcess
     let gateway: ProductProcess?
+    /// What a legitimate reader sends when the gateway was started with a token option.
+    var readerHeaders: [(String, String)] = []
 
     /// - Parameter gatewayArguments: `nil` starts no gateway (attacks on hook-ingest alone).
     static func start(ingestArguments: [String] = [], gatewayArguments: [String]? = []) async throws -> AbuseTarget {
@@ -111,7 +113,7 @@ struct AbuseTarget {
 
     /// A client connected after the attack receives a signed batch posted to the ingest, every event in order.
     private func expectDelivered(through gateway: ProductProcess) async throws {
-        guard case .connected(let client) = try await WebSocketClient.connect(port: gateway.port, path: "/ws/email/") else {
+        guard case .connected(let client) = try await WebSocketClient.connect(port: gateway.port, path: "/ws/email/", headers: readerHeaders) else {
             throw TestSupportError("a fresh client was refused")
         }
         let collector = StreamCollector(client)

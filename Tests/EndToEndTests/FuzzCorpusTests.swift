@@ -7,7 +7,7 @@ import Testing
 /// stays a regression test without needing the instrumented build.
 @Suite("Fuzz corpus")
 struct FuzzCorpusTests {
-    @Test("every corpus input passes its fuzz target's checks", arguments: ["form", "json", "envelope", "query", "redis-url"])
+    @Test("every corpus input passes its fuzz target's checks", arguments: ["form", "json", "envelope", "query", "redis-url", "token"])
     func replay(target: String) async throws {
         let corpus = TestPaths.packageRoot.appendingPathComponent("Fuzz/corpus/\(target)").path
         let (status, output) = try await runCommand(TestPaths.executable("mandrill-fuzz"), [target, corpus])

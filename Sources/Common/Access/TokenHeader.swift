@@ -2,14 +2,14 @@ import Foundation
 
 /// The parts of a JWT's header that choose the key, read before any key is tried so that `alg: none`, unknown
 /// algorithms and critical extensions are refused without reaching a verifier.
-struct TokenHeader: Sendable, Equatable {
+package struct TokenHeader: Sendable, Equatable {
     /// Longer tokens are refused unread: ours carry a few claims, and a header line has to fit through proxies.
-    static let maximumTokenBytes = 8192
+    package static let maximumTokenBytes = 8192
 
-    let algorithm: String
-    let keyID: String?
+    package let algorithm: String
+    package let keyID: String?
 
-    init(token: some StringProtocol) throws(AccessError) {
+    package init(token: some StringProtocol) throws(AccessError) {
         let utf8 = token.utf8
         guard utf8.count <= Self.maximumTokenBytes else { throw .malformed }
         let parts = utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
