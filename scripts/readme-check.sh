@@ -31,6 +31,9 @@ for _ in $(seq 1 1200); do
 done
 grep -q "mandrill-live is running" "$out/make-run.log" || { cat "$out/make-run.log"; echo "make run did not start"; exit 1; }
 sleep 3  # let the simulator post a few batches
+# The client examples read their reader token from MANDRILL_TOKEN, as the README says: the one make run minted.
+MANDRILL_TOKEN=$(cat .run/reader-token)
+export MANDRILL_TOKEN
 
 bin=$(swift build -c release --show-bin-path)
 export PATH="$bin:$PWD/.build-venv/bin:$PATH"
