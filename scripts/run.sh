@@ -27,13 +27,6 @@ if [ -z "${JWT_SECRETS:-}" ]; then
   JWT_SECRETS=$(tr -d '\n' < "$secret_file")
 fi
 export JWT_SECRETS
-# The key the local token is signed with: the first of JWT_SECRETS (kid:secret, or one plain secret).
-first_secret=${JWT_SECRETS%%,*}
-token_kid=()
-if [[ $first_secret == *:* ]]; then
-  token_kid=(--kid "${first_secret%%:*}")
-  first_secret=${first_secret#*:}
-fi
 
 echo "Building (release)…"
 swift build -c release
@@ -87,14 +80,14 @@ path=/${WEBHOOK_URL#*://*/}
   --key "${WEBHOOK_KEYS%%,*}" --rate "$SIM_RATE" --batch-size 5 --quiet > "$run_dir/logs/mandrill-sim.log" 2>&1 &
 pids+=($!)
 
-# A reader token for this machine's user (full access, 12 h). The secret goes through the environment, not the
-# command line, so that it never shows in the process list.
-token=$(JWT_SECRET=$first_secret "$bin/mandrill-sim" mint-token "${token_kid[@]}" --ttl 12h --subject "local:${USER:-dev}")
+# A reader token for this machine's user (full access, 12 h), signed with the first key of JWT_SECRETS. The secret
+# goes through the environment, not the command line, so that it never shows in the process list.
+token=$("$bin/mandrill-sim" mint-token --ttl 12h --subject "local:${USER:-dev}")
 (umask 077 && printf '%s\n' "$token" > "$run_dir/reader-token")
 if [ -n "${secret_file:-}" ]; then
-  mint_hint="JWT_SECRET=\$(cat $secret_file) $bin/mandrill-sim mint-token --subaccounts acme-eu --types open,click --ttl 1h"
+  mint_hint="JWT_SECRETS=\$(cat $secret_file) $bin/mandrill-sim mint-token --subaccounts acme-eu --types open,click --ttl 1h"
 else
-  mint_hint="$bin/mandrill-sim mint-token --secret <a secret of JWT_SECRETS> [--kid <its kid>] --subaccounts acme-eu --ttl 1h"
+  mint_hint="JWT_SECRETS=<the services' value> $bin/mandrill-sim mint-token [--kid <kid>] --subaccounts acme-eu --ttl 1h"
 fi
 
 cat <<MSG

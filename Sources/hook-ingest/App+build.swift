@@ -39,7 +39,7 @@ func buildApplication(
     let router = Router(context: IngestRequestContext.self, options: .autoGenerateHeadEndpoints)
     WebhookController(registrations: registrations, store: store, limits: configuration.webhook, metrics: metrics, logger: logger)
         .addRoutes(to: router)
-    EventsController(store: store, access: access, logger: logger).addRoutes(to: router)
+    EventsController(store: store, access: access, metrics: metrics, logger: logger).addRoutes(to: router)
     HealthController(redis: redis, metrics: metrics).addRoutes(to: router)
     DocsController().addRoutes(to: router)
 

@@ -35,6 +35,12 @@ struct IngestMetrics: Sendable {
         self.requests = requests
     }
 
+    /// Counts one refused read-API request (401 no or bad token, 403 no token option on a public address,
+    /// 421 a Host that is not allowed).
+    func readRefused(status: Int) {
+        registry.counter("ingest_read_refused", help: "Read-API requests refused, by status.", labels: [("status", String(status))]).increment()
+    }
+
     /// Counts one answered webhook POST by outcome (`stored`, `empty`, `unauthorized`, `bad_request`, `timed_out`,
     /// `busy` (every body slot taken), `unavailable` (Redis), …).
     func request(outcome: String) {

@@ -10,10 +10,13 @@ struct MintToken: AsyncParsableCommand {
         abstract: "Prints a signed reader token (HS256 JWT) for --jwt-secrets, optionally pinned to subaccounts, types, emails or tags."
     )
 
-    @Option(help: "The HS256 secret, as given to --jwt-secrets (env: JWT_SECRET).")
+    @Option(
+        help:
+            "The services' --jwt-secrets value: kid:secret pairs or one plain secret (env: JWT_SECRETS, as the services read it; JWT_SECRET is read too)."
+    )
     var secret: String?
 
-    @Option(help: "The kid to put in the header, when the secret is given as kid:secret.")
+    @Option(help: "Which kid of --secret to sign with (default: the first).")
     var kid: String?
 
     @Option(help: "Comma-separated subaccounts the bearer may see (default: not pinned).")
@@ -38,12 +41,22 @@ struct MintToken: AsyncParsableCommand {
     var subject: String?
 
     func run() async throws {
-        guard let secret = secret ?? EnvironmentValues().string("JWT_SECRET") else {
-            throw ValidationError("give --secret (or JWT_SECRET): the HS256 secret the services were started with")
+        let environment = EnvironmentValues()
+        guard let text = secret ?? environment.string("JWT_SECRETS") ?? environment.string("JWT_SECRET") else {
+            throw ValidationError("give --secret (or JWT_SECRETS): the --jwt-secrets value the services were started with")
+        }
+        let secrets: [AccessConfiguration.JWTSecret]
+        do {
+            secrets = try AccessConfiguration.parseSecrets(text)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        guard let chosen = kid.map({ kid in secrets.first { $0.keyID == kid } }) ?? secrets.first else {
+            throw ValidationError("--kid \(kid ?? ""): no secret with this kid in --secret")
         }
         guard let lifetime = DurationText.parse(ttl), lifetime > .zero else { throw ValidationError("--ttl must be a duration such as 12h") }
         func list(_ text: String?) -> Set<String>? { text.map { Set(EnvironmentValues.splitList($0)) } }
         let scope = ReaderScope(subaccounts: list(subaccounts), types: list(types), emails: list(emails), tags: list(tags))
-        print(try await ReaderTokenMinter.hs256(secret: secret, keyID: kid, scope: scope, lifetime: lifetime, audience: audience, subject: subject))
+        print(try await ReaderTokenMinter.hs256(secret: chosen.secret, keyID: chosen.keyID, scope: scope, lifetime: lifetime, audience: audience, subject: subject))
     }
 }

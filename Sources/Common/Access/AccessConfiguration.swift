@@ -42,7 +42,7 @@ package struct AccessConfiguration: Sendable {
     package var requiresToken: Bool { !tokens.isEmpty || !jwtSecrets.isEmpty || jwksFile != nil }
 
     /// `kid:secret,kid:secret` or one plain secret.
-    static func parseSecrets(_ text: String) throws(ConfigurationError) -> [JWTSecret] {
+    package static func parseSecrets(_ text: String) throws(ConfigurationError) -> [JWTSecret] {
         let items = EnvironmentValues.splitList(text)
         guard !items.isEmpty else { throw ConfigurationError("--jwt-secrets is empty") }
         if items.count == 1, !items[0].contains(":") {

@@ -10,6 +10,7 @@ import Logging
 struct EventsController: Sendable {
     let store: EventStore
     let access: AccessPolicy
+    let metrics: IngestMetrics
     let logger: Logger
     static let maximumLimit = 1000
 
@@ -18,27 +19,28 @@ struct EventsController: Sendable {
         router.get("/api/messages/{id}") { request, context in try await message(context.parameters.require("id"), request: request) }
     }
 
-    /// What the request may read: the `Host` check, then its token (Bearer header, or `token=` in the query).
-    private func authorize(_ request: Request, query: QueryParameters) async throws(APIError) -> AccessGrant {
-        let credentials = ReaderCredentials(authorization: request.headers[.authorization], subprotocols: [], queryToken: query["token"])
-        do {
-            return try await access.authorize(credentials, host: request.head.authority)
+    /// What the request may read, checked in the order of the contract: the `Host` (421), then the query (400),
+    /// then the token (Bearer header, or `token=` in the query: 401; or 403 on a public address with no token
+    /// option). Returns the parsed query too.
+    private func authorize(_ request: Request) async throws(APIError) -> (AccessGrant, QueryParameters) {
+        do throws(AccessPolicy.Refusal) {
+            try access.checkHost(request.head.authority)
+            let query: QueryParameters
+            do {
+                query = try QueryParameters(uri: request.uri.string)
+            } catch {
+                throw AccessPolicy.Refusal(status: .badRequest, message: error.description)
+            }
+            let credentials = ReaderCredentials(authorization: request.headers[.authorization], subprotocols: [], queryToken: query["token"])
+            return (try await access.authorize(credentials, host: request.head.authority), query)
         } catch {
+            if error.status != .badRequest { metrics.readRefused(status: error.status.code) }
             throw APIError(status: error.status, message: error.message, headers: error.status == .unauthorized ? [.wwwAuthenticate: "Bearer"] : [:])
         }
     }
 
-    private func parseQuery(_ request: Request) throws(APIError) -> QueryParameters {
-        do {
-            return try QueryParameters(uri: request.uri.string)
-        } catch {
-            throw APIError(status: .badRequest, message: error.description)
-        }
-    }
-
     func recentEvents(_ request: Request) async throws -> Response {
-        let query = try parseQuery(request)
-        let grant = try await authorize(request, query: query)
+        let (grant, query) = try await authorize(request)
         var limit = 50
         if let text = query["limit"] {
             guard let value = Int(text), (1...Self.maximumLimit).contains(value) else {
@@ -80,7 +82,7 @@ struct EventsController: Sendable {
     }
 
     func message(_ id: String, request: Request) async throws -> Response {
-        let grant = try await authorize(request, query: try parseQuery(request))
+        let (grant, _) = try await authorize(request)
         guard !id.isEmpty, id.count <= 200 else { throw APIError(status: .badRequest, message: "message id is not valid") }
         let record: EventStore.MessageRecord?
         do {

@@ -356,7 +356,7 @@ enum OpenAPIDocument {
         ],
         "operationId": "listEvents",
         "summary": "List recent events, newest first",
-        "description": "Reads the event stream backwards. Filters combine like the WebSocket's: AND across parameters, OR inside one comma-separated parameter. To page back, pass the answer's `next_before` as `before`; `next_before` is `null` once nothing older exists (the last page may be empty). A filtered request examines at most 10,000 stream entries, so a page can hold fewer than `limit` events while `next_before` is not `null`: keep paging.",
+        "description": "Reads the event stream backwards. Filters combine like the WebSocket's: AND across parameters, OR inside one comma-separated parameter. To page back, pass the answer's `next_before` as `before`; `next_before` is `null` once nothing older exists (the last page may be empty). A filtered request examines at most 10,000 stream entries, so a page can hold fewer than `limit` events while `next_before` is not `null`: keep paging.\n\nWith a token, the filters are narrowed by its `mandrill` claim: a filter outside it (another subaccount) gives an empty page, never more.",
         "parameters": [
           {
             "name": "limit",
@@ -422,6 +422,15 @@ enum OpenAPIDocument {
               "type": "string"
             },
             "example": "shop-eu"
+          },
+          {
+            "name": "token",
+            "in": "query",
+            "required": false,
+            "description": "A reader token, when it cannot be sent as `Authorization: Bearer` (compatibility; proxies log URLs).",
+            "schema": {
+              "type": "string"
+            }
           }
         ],
         "responses": {
@@ -580,6 +589,54 @@ enum OpenAPIDocument {
               }
             }
           },
+          "401": {
+            "description": "No token, or one that is not valid (expired, wrong key or audience, unknown algorithm). Sent only once a token option is set.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "example": {
+                  "error": "the token has expired"
+                }
+              }
+            },
+            "headers": {
+              "WWW-Authenticate": {
+                "description": "`Bearer`",
+                "schema": {
+                  "type": "string",
+                  "example": "Bearer"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The process listens on a public address and no token option is set: set `--jwt-secrets`, `--jwks-file` or `--tokens` (or `--public-read` when the events are meant to be public).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "example": {
+                  "error": "this service listens on a public address and no token option is set: set --jwt-secrets, --jwks-file or --tokens (or --public-read if these events are meant to be public)"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The request's `Host` is not one this process answers to (`--allowed-hosts`; on loopback only `localhost`, `127.0.0.1` and `[::1]`): this closes DNS rebinding.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "example": {
+                  "error": "this Host is not served here (see --allowed-hosts)"
+                }
+              }
+            }
+          },
           "503": {
             "description": "Redis is unavailable or too slow; retry later.",
             "content": {
@@ -593,7 +650,16 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "readerBearer": []
+          },
+          {
+            "readerQueryToken": []
+          },
+          {}
+        ]
       }
     },
     "/api/messages/{id}": {
@@ -611,7 +677,7 @@ enum OpenAPIDocument {
         ],
         "operationId": "getMessage",
         "summary": "A message's latest snapshot and timeline",
-        "description": "Everything stored about one Mandrill message, by its `_id`: the `msg` snapshot of its newest event (by event `ts`, because batches arrive out of order) and all its events, oldest first. An event the stream has since trimmed still appears in the timeline as `{\"id\",\"type\",\"event\":null}`. Records expire `--message-ttl` (default 30 days) after the message's last event. Inbound mail and sync events have no message id and no record.",
+        "description": "Everything stored about one Mandrill message, by its `_id`: the `msg` snapshot of its newest event (by event `ts`, because batches arrive out of order) and all its events, oldest first. An event the stream has since trimmed still appears in the timeline as `{\"id\",\"type\",\"event\":null}`. Records expire `--message-ttl` (default 30 days) after the message's last event. Inbound mail and sync events have no message id and no record.\n\nWith a token whose `mandrill` claim pins `types`, the timeline holds only events of those types.",
         "parameters": [
           {
             "name": "id",
@@ -624,6 +690,15 @@ enum OpenAPIDocument {
               "maxLength": 200
             },
             "example": "8a2c9b1d4e5f4a6b9c0d1e2f3a4b5c6d"
+          },
+          {
+            "name": "token",
+            "in": "query",
+            "required": false,
+            "description": "A reader token, when it cannot be sent as `Authorization: Bearer` (compatibility; proxies log URLs).",
+            "schema": {
+              "type": "string"
+            }
           }
         ],
         "responses": {
@@ -836,8 +911,43 @@ enum OpenAPIDocument {
               }
             }
           },
+          "401": {
+            "description": "No token, or one that is not valid (expired, wrong key or audience, unknown algorithm). Sent only once a token option is set.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "example": {
+                  "error": "the token has expired"
+                }
+              }
+            },
+            "headers": {
+              "WWW-Authenticate": {
+                "description": "`Bearer`",
+                "schema": {
+                  "type": "string",
+                  "example": "Bearer"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The process listens on a public address and no token option is set: set `--jwt-secrets`, `--jwks-file` or `--tokens` (or `--public-read` when the events are meant to be public).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "example": {
+                  "error": "this service listens on a public address and no token option is set: set --jwt-secrets, --jwks-file or --tokens (or --public-read if these events are meant to be public)"
+                }
+              }
+            }
+          },
           "404": {
-            "description": "No event of a message with this id is stored (or its record expired).",
+            "description": "No event of a message with this id is stored (or its record expired). A message outside the token's `mandrill` claim (another subaccount, address or tag) is answered exactly like a missing one, so ids cannot be probed.",
             "content": {
               "application/json": {
                 "schema": {
@@ -845,6 +955,19 @@ enum OpenAPIDocument {
                 },
                 "example": {
                   "error": "no message with this id"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The request's `Host` is not one this process answers to (`--allowed-hosts`; on loopback only `localhost`, `127.0.0.1` and `[::1]`): this closes DNS rebinding.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "example": {
+                  "error": "this Host is not served here (see --allowed-hosts)"
                 }
               }
             }
@@ -862,7 +985,16 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "readerBearer": []
+          },
+          {
+            "readerQueryToken": []
+          },
+          {}
+        ]
       }
     },
     "/healthz": {
@@ -1064,6 +1196,19 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "description": "The request's `Host` is not one this process answers to (`--allowed-hosts`; on loopback only `localhost`, `127.0.0.1` and `[::1]`): this closes DNS rebinding.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "example": {
+                  "error": "this Host is not served here (see --allowed-hosts)"
+                }
+              }
+            }
           }
         }
       }
@@ -1195,12 +1340,15 @@ enum OpenAPIDocument {
         ],
         "operationId": "openEventStream",
         "summary": "Open the live event stream (WebSocket upgrade)",
-        "description": "**This is a WebSocket endpoint** (RFC 6455). OpenAPI cannot describe WebSockets, so it is documented as the `GET` that\nopens it. Connect with any WebSocket client, e.g.\n`websocat 'ws://127.0.0.1:8081/ws/email/?types=open,click&backlog=100'` or, in a browser page served by an allowed\norigin, `new WebSocket(\"ws://127.0.0.1:8081/ws/email/?types=open,click\")`. Opening the URL in a browser tab sends a\nplain GET and gets **426 Upgrade Required**.\n\n### What the client asks for (query)\n\n* **Filters** — `types`, `email`, `tag`, `subaccount`: comma-separated; **AND across fields, OR inside one**.\n  `types=open,click&email=a@example.com` means \"(open or click) and to a@example.com\". No filter: every event.\n* **Where to start** — nothing: live events only, from now on. `since=<stream id>`: **every matching event after that\n  id, from the stream, then live, with no gap and no duplicate** (this is how a client resumes). `backlog=N`\n  (0–10000, `--max-backlog`): the last N matching events, then live. `since` and `backlog` cannot be combined.\n* **Auth** — when the gateway runs with `--tokens`, a token as `token=` or `Authorization: Bearer <token>`.\n* **Origin** — a handshake without `Origin` (programs) is allowed; with an `Origin` (a browser page) it must be in\n  `--allowed-origins`, which defaults to the gateway's own host and port.\n\n### What the server sends (text frames)\n\nEach text frame is one JSON object:\n\n* an **event**: an `Envelope` — `{\"id\":\"1764412345678-0\",\"type\":\"open\",\"email\":\"jane.doe@example.com\",\"event\":{…}}`,\n  the same bytes that were stored. Frames arrive in stream order; remember the last `id` you saw.\n* a **control message** (`ControlMessage`, has a `control` key and no `id`):\n  * `{\"control\":\"live\",\"last_id\":\"1764412345678-0\"}` — the replay (`since=`/`backlog=`) is complete and live events\n    follow; `last_id` is the last event sent so far (or `null`). Sent on every connection, also without replay.\n  * `{\"control\":\"history_trimmed\",\"requested_since\":\"1764000000000-0\",\"oldest_available\":\"1764100000000-0\"}` — events\n    after your `since` were already trimmed from the stream (`--stream-maxlen`); the replay starts at the oldest event\n    still held, so some events are missing.\n\nThe client must not send data frames (only ping, pong and close). The server pings every 25 s (`--ping-interval`) and\ndrops a client that missed the previous pong (without a close frame: reconnect with `since=`).\n\n### Close codes — and how to resume\n\n| code | meaning | what the client should do |\n| --- | --- | --- |\n| 1001 | going away: the gateway is shutting down | reconnect (another instance) with `since=<last id>` |\n| 1003 | the client sent a data frame | stop sending data |\n| 1008 | policy violation: the client broke this endpoint's rules | fix the client, then reconnect with `since=<last id>` |\n| 1011 | history unavailable: the replay could not be read from Redis | reconnect later with `since=<last id>` |\n| 4008 | slow consumer: more than `--max-queue-bytes` (default 1 MiB) was waiting for this client | read faster, reconnect with `since=<last id>` |\n\nReconnecting with `since=<the last id received>` after any drop loses nothing and repeats nothing (as long as the\nstream still holds the events; otherwise `history_trimmed` says so).\n\n### Refusals\n\nA refused handshake gets an HTTP answer with a JSON body `{\"error\":\"…\"}` saying why. The checks run in the order a\nclient can fix them: handshake headers (400), `Origin` (403), token (401), query (400), capacity (503).\n",
+        "description": "**This is a WebSocket endpoint** (RFC 6455). OpenAPI cannot describe WebSockets, so it is documented as the `GET` that\nopens it. Connect with any WebSocket client, e.g.\n`websocat 'ws://127.0.0.1:8081/ws/email/?types=open,click&backlog=100'` or, in a browser page served by an allowed\norigin, `new WebSocket(\"ws://127.0.0.1:8081/ws/email/?types=open,click\")`. Opening the URL in a browser tab sends a\nplain GET and gets **426 Upgrade Required**.\n\n### What the client asks for (query)\n\n* **Filters** — `types`, `email`, `tag`, `subaccount`: comma-separated; **AND across fields, OR inside one**.\n  `types=open,click&email=a@example.com` means \"(open or click) and to a@example.com\". No filter: every event.\n* **Where to start** — nothing: live events only, from now on. `since=<stream id>`: **every matching event after that\n  id, from the stream, then live, with no gap and no duplicate** (this is how a client resumes). `backlog=N`\n  (0–10000, `--max-backlog`): the last N matching events, then live. `since` and `backlog` cannot be combined.\n* **Auth** — once a token option is set (`--jwt-secrets`, `--jwks-file`, `--tokens`), a reader token: `Authorization: Bearer <token>`;\n  from a browser, the subprotocol pair `new WebSocket(url, [\"bearer\", \"bearer.\" + token])` (the server selects `bearer`);\n  or `token=` (compatibility). A JWT's `mandrill` claim narrows the filters (never widens them), and `backlog=N` means the\n  last N events the token may see. When the token expires on an open stream, a `{\"control\":\"token_expired\"}` frame comes,\n  then close **4001**: reconnect with a new token and `since=`.\n* **Origin** — a handshake without `Origin` (programs) is allowed; with an `Origin` (a browser page) it must match\n  `--allowed-origins` in scheme, host and port (default: the gateway's own origin; `https` when `X-Forwarded-Proto` says so).\n\n### What the server sends (text frames)\n\nEach text frame is one JSON object:\n\n* an **event**: an `Envelope` — `{\"id\":\"1764412345678-0\",\"type\":\"open\",\"email\":\"jane.doe@example.com\",\"event\":{…}}`,\n  the same bytes that were stored. Frames arrive in stream order; remember the last `id` you saw.\n* a **control message** (`ControlMessage`, has a `control` key and no `id`):\n  * `{\"control\":\"live\",\"last_id\":\"1764412345678-0\"}` — the replay (`since=`/`backlog=`) is complete and live events\n    follow; `last_id` is the last event sent so far (or `null`). Sent on every connection, also without replay.\n  * `{\"control\":\"token_expired\"}` — the reader token expired; close 4001 follows.\n  * `{\"control\":\"history_trimmed\",\"requested_since\":\"1764000000000-0\",\"oldest_available\":\"1764100000000-0\"}` — events\n    after your `since` were already trimmed from the stream (`--stream-maxlen`); the replay starts at the oldest event\n    still held, so some events are missing.\n\nThe client must not send data frames (only ping, pong and close). The server pings every 25 s (`--ping-interval`) and\ndrops a client that missed the previous pong (without a close frame: reconnect with `since=`).\n\n### Close codes — and how to resume\n\n| code | meaning | what the client should do |\n| --- | --- | --- |\n| 1001 | going away: the gateway is shutting down | reconnect (another instance) with `since=<last id>` |\n| 1003 | the client sent a data frame | stop sending data |\n| 1008 | policy violation: the client broke this endpoint's rules | fix the client, then reconnect with `since=<last id>` |\n| 1011 | history unavailable: the replay could not be read from Redis | reconnect later with `since=<last id>` |\n| 4001 | the token expired (a `token_expired` control message came first) | reconnect with a new token and `since=<last id>` |\n| 4008 | slow consumer: more than `--max-queue-bytes` (default 1 MiB) was waiting for this client | read faster, reconnect with `since=<last id>` |\n| 4009 | the replay examined `--max-replay-scan` entries (a `scan_limit` control message with `resume_since` came first) | reconnect at once with `since=<resume_since>` |\n\nReconnecting with `since=<the last id received>` after any drop loses nothing and repeats nothing (as long as the\nstream still holds the events; otherwise `history_trimmed` says so).\n\n### Refusals\n\nA refused handshake gets an HTTP answer with a JSON body `{\"error\":\"…\"}` saying why. The checks run in the order a\nclient can fix them: handshake headers (400), `Host` (421), `Origin` (403), query (400), token (401; 403 on a public\naddress with no token option), capacity (503).\n",
         "security": [
-          {},
           {
-            "gatewayBearer": []
-          }
+            "readerBearer": []
+          },
+          {
+            "readerQueryToken": []
+          },
+          {}
         ],
         "parameters": [
           {
@@ -1271,7 +1419,7 @@ enum OpenAPIDocument {
             "name": "token",
             "in": "query",
             "required": false,
-            "description": "Required when the gateway runs with `--tokens` / `GATEWAY_TOKENS` (one of them), unless sent as `Authorization: Bearer <token>`. Browsers cannot set headers on a WebSocket, so pages use this.",
+            "description": "A reader token (see Auth above), when neither the `Authorization` header nor the `bearer` subprotocol pair can be used. Needed once a token option is set.",
             "schema": {
               "type": "string"
             }
@@ -1329,11 +1477,21 @@ enum OpenAPIDocument {
             "name": "Origin",
             "in": "header",
             "required": false,
-            "description": "Sent by browsers. When present it must be allowed (`--allowed-origins`; default: the gateway's own `scheme://host:port`, `*` allows any), otherwise 403. Programs omit it.",
+            "description": "Sent by browsers. When present it must be allowed (`--allowed-origins`, scheme, host and port; default: the gateway's own `scheme://host:port`, `*` allows any), otherwise 403. Programs omit it.",
             "schema": {
               "type": "string"
             },
             "example": "http://127.0.0.1:8081"
+          },
+          {
+            "name": "Sec-WebSocket-Protocol",
+            "in": "header",
+            "required": false,
+            "description": "From browsers: `bearer, bearer.<token>` carries the reader token; the answer selects `bearer` and never echoes the token.",
+            "schema": {
+              "type": "string"
+            },
+            "example": "bearer, bearer.eyJhbGciOiJIUzI1NiJ9…"
           }
         ],
         "responses": {
@@ -1404,7 +1562,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "The gateway requires a token and none, or an unknown one, was sent.",
+            "description": "No token, or one that is not valid, once a token option is set.",
             "headers": {
               "WWW-Authenticate": {
                 "schema": {
@@ -1425,7 +1583,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "The `Origin` header names an origin that is not allowed.",
+            "description": "An `Origin` that does not match `--allowed-origins` (scheme, host and port), or a public address with no token option set (the body says which option to set).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1433,6 +1591,19 @@ enum OpenAPIDocument {
                 },
                 "example": {
                   "error": "origin not allowed"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The request's `Host` is not one this process answers to (`--allowed-hosts`; on loopback only `localhost`, `127.0.0.1` and `[::1]`): this closes DNS rebinding.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "example": {
+                  "error": "this Host is not served here (see --allowed-hosts)"
                 }
               }
             }
@@ -2606,10 +2777,17 @@ enum OpenAPIDocument {
         "scheme": "basic",
         "description": "Only when the registered webhook URL carries credentials (`https://user:pass@host/…`): Mandrill then sends them as Basic auth, and they must match. Otherwise not used."
       },
-      "gatewayBearer": {
+      "readerBearer": {
         "type": "http",
         "scheme": "bearer",
-        "description": "Only when ws-gateway runs with `--tokens`: one of the tokens, as `Authorization: Bearer …` or as the `token` query parameter."
+        "bearerFormat": "JWT",
+        "description": "A reader token, needed once any token option is set (`--jwt-secrets`, `--jwks-file` or `--tokens`, on each process): a JWT (HS256 by `kid`, RS256 or ES256 from the JWKS file; `exp` required, 30 s leeway; `aud` checked when `--jwt-audience` is set) or a static token. Its `mandrill` claim (`{\"subaccounts\":[…],\"types\":[…],\"emails\":[…],\"tags\":[…]}`, every key optional) narrows what the bearer sees; the bearer's own filters can narrow further, never widen. Send it as `Authorization: Bearer <token>`; WebSocket clients in browsers send the subprotocol pair `Sec-WebSocket-Protocol: bearer, bearer.<token>` instead."
+      },
+      "readerQueryToken": {
+        "type": "apiKey",
+        "in": "query",
+        "name": "token",
+        "description": "The same reader token as a query parameter, kept for compatibility (proxies log URLs: prefer the header). Never logged by the services."
       }
     }
   }
