@@ -11,8 +11,8 @@ enum TokenFuzzer {
 
     /// Public keys only (an EC P-256 and an RSA key), so that RS256 and ES256 tokens reach JWTKit's verifiers.
     static let jwks = #"""
-    {"keys": [{"crv": "P-256", "x": "CXNZXGtajwEtD5FFRbtpE_Dsr2fRTTO-pDNgAFUlWBg", "y": "altBtgzOi6rSeBimFHv_OZYvj7bb-O_i5S-IzxgcG14", "kid": "fuzz-ec", "alg": "ES256", "kty": "EC"}, {"n": "zO8t_rCJXHc1rFUeUWXIoEdrXj-CISIlcMS2u1J6slk7y5Mi4OL8M6WqsiT9q6zjXJE9_NsF_LjWc_aRgNm71XDVSMEEwRKIHpDexxeaSrQEbxmyXed6gaak0zK1nmZCdBtYFIKpyqRBDwtgLrnMcZpNOIFNl2lKF2AssKlH5sRQE1xxROwUM7tfSZOg5-R0zpETFUuOa2CuKQRz_mbRnhjKqNOpSYv6rrXoIlu9qp1FOijNzR_CAZoWeCrpZTzpLUVgDgPNnLYsa3KqFVA8b4qoNNm9b28_HTIwdhiicru4aFknsvBnchH5j7t3MxhmiSvkhCqYvOTnNGR1m2qUpw", "e": "AQAB", "kid": "fuzz-rsa", "alg": "RS256", "kty": "RSA"}]}
-    """#
+        {"keys": [{"crv": "P-256", "x": "CXNZXGtajwEtD5FFRbtpE_Dsr2fRTTO-pDNgAFUlWBg", "y": "altBtgzOi6rSeBimFHv_OZYvj7bb-O_i5S-IzxgcG14", "kid": "fuzz-ec", "alg": "ES256", "kty": "EC"}, {"n": "zO8t_rCJXHc1rFUeUWXIoEdrXj-CISIlcMS2u1J6slk7y5Mi4OL8M6WqsiT9q6zjXJE9_NsF_LjWc_aRgNm71XDVSMEEwRKIHpDexxeaSrQEbxmyXed6gaak0zK1nmZCdBtYFIKpyqRBDwtgLrnMcZpNOIFNl2lKF2AssKlH5sRQE1xxROwUM7tfSZOg5-R0zpETFUuOa2CuKQRz_mbRnhjKqNOpSYv6rrXoIlu9qp1FOijNzR_CAZoWeCrpZTzpLUVgDgPNnLYsa3KqFVA8b4qoNNm9b28_HTIwdhiicru4aFknsvBnchH5j7t3MxhmiSvkhCqYvOTnNGR1m2qUpw", "e": "AQAB", "kid": "fuzz-rsa", "alg": "RS256", "kty": "RSA"}]}
+        """#
 
     static let verifier: TokenVerifier = {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("mandrill-fuzz-jwks-\(getpid()).json")
@@ -51,7 +51,10 @@ enum TokenFuzzer {
         // API: ReaderCredentials — the header form wins and is taken whole.
         let credentials = ReaderCredentials(authorization: "Bearer " + text, subprotocols: ["bearer, bearer.x"], queryToken: "q")
         let trimmed = text.drop { $0 == " " }
-        invariant(credentials.token == (trimmed.isEmpty ? "x" : String(trimmed)), "Bearer token \(text.debugDescription) read as \(String(describing: credentials.token))")
+        invariant(
+            credentials.token == (trimmed.isEmpty ? "x" : String(trimmed)),
+            "Bearer token \(text.debugDescription) read as \(String(describing: credentials.token))"
+        )
 
         // API: ReaderScope decoding and EventFilter.narrowed(by:) — a narrowed filter matches only what both allow.
         guard let scope = try? JSONDecoder().decode(ReaderScope.self, from: Data(input)) else { return }

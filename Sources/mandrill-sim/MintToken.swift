@@ -57,6 +57,15 @@ struct MintToken: AsyncParsableCommand {
         guard let lifetime = DurationText.parse(ttl), lifetime > .zero else { throw ValidationError("--ttl must be a duration such as 12h") }
         func list(_ text: String?) -> Set<String>? { text.map { Set(EnvironmentValues.splitList($0)) } }
         let scope = ReaderScope(subaccounts: list(subaccounts), types: list(types), emails: list(emails), tags: list(tags))
-        print(try await ReaderTokenMinter.hs256(secret: chosen.secret, keyID: chosen.keyID, scope: scope, lifetime: lifetime, audience: audience, subject: subject))
+        print(
+            try await ReaderTokenMinter.hs256(
+                secret: chosen.secret,
+                keyID: chosen.keyID,
+                scope: scope,
+                lifetime: lifetime,
+                audience: audience,
+                subject: subject
+            )
+        )
     }
 }

@@ -8,7 +8,9 @@ import Testing
 extension AbuseTests {
     static let jwtSecret = "abuse-secret-0123456789abcdef0123456789"
 
-    @Test("4,000 handshakes with hostile tokens and day-long valid ones, from 8 tasks: all refused or closed, connections back to 0 (peak RSS growth < 64 MiB)")
+    @Test(
+        "4,000 handshakes with hostile tokens and day-long valid ones, from 8 tasks: all refused or closed, connections back to 0 (peak RSS growth < 64 MiB)"
+    )
     func tokenStorm() async throws {
         var target = try await AbuseTarget.start(gatewayArguments: ["--jwt-secrets", Self.jwtSecret])
         let valid = try await ReaderTokenMinter.hs256(secret: Self.jwtSecret, scope: ReaderScope(subaccounts: ["acme"]), lifetime: .seconds(86_400))
