@@ -7,6 +7,7 @@ enum DashboardHTML {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
 <title>mandrill-live</title>
 <link rel="icon" href="data:,">
 <style>
@@ -33,14 +34,18 @@ enum DashboardHTML {
   #connection-state { font-weight: 600; padding: 1px 8px 1px 20px; border-radius: 10px; border: 1px solid var(--line); position: relative; }
   #connection-state::before { content: ""; position: absolute; left: 7px; top: 50%; width: 8px; height: 8px; margin-top: -4px; border-radius: 50%; background: var(--pending); }
   #connection-state[data-state="live"]::before { background: var(--ok); }
-  #connection-state[data-state="disconnected"]::before { background: var(--bad); }
+  #connection-state[data-state="disconnected"]::before, #connection-state[data-state="unauthorized"]::before,
+  #connection-state[data-state="expired"]::before { background: var(--bad); }
   #last-id:empty::before { content: "—"; }
   fieldset { border: 0; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center; }
   fieldset label { display: inline-flex; align-items: center; gap: 3px; cursor: pointer; }
-  input[type="text"] { font: inherit; padding: 3px 6px; border: 1px solid var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); width: 220px; }
+  input[type="text"], input[type="password"] { font: inherit; padding: 3px 6px; border: 1px solid var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); width: 220px; }
   button { font: inherit; padding: 3px 10px; border: 1px solid var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); cursor: pointer; }
   button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
   button[aria-pressed="true"] { background: var(--pending); color: #000; }
+  #token-form { gap: 6px 12px; }
+  #token-scope { font-weight: 600; overflow-wrap: anywhere; }
+  #token-expiry[data-expired="true"] { color: var(--bad); }
   .stats { gap: 6px 12px; font-size: 12px; }
   .stats b { font-variant-numeric: tabular-nums; }
   #type-counts { display: flex; flex-wrap: wrap; gap: 4px 10px; }
@@ -91,6 +96,14 @@ enum DashboardHTML {
   <a href="/metrics">metrics</a>
 </header>
 
+<form id="token-form" class="toolbar" autocomplete="off">
+  <label>token <input id="token-input" type="password" placeholder="paste a reader token" spellcheck="false" autocomplete="off"></label>
+  <button type="submit" class="primary">Use token</button>
+  <button type="button" id="token-forget" disabled>Forget token</button>
+  <span><span class="muted">sees</span> <span id="token-scope">no token</span></span>
+  <span id="token-expiry" class="muted"></span>
+</form>
+
 <form id="filters" class="toolbar" autocomplete="off">
   <fieldset id="type-filter"><legend class="muted">types</legend></fieldset>
   <label>recipient <input id="email-filter" type="text" placeholder="a@b.com, c@d.com" spellcheck="false"></label>
@@ -134,6 +147,12 @@ enum DashboardHTML {
   // SECURITY: every value inside an event is attacker-controlled (anyone can send mail whose subject is
   // "<img src=x onerror=...>"). Data only ever reaches the DOM through textContent, createTextNode and
   // setAttribute on inert attributes (data-*, title); nothing here ever parses a string as HTML.
+  //
+  // TOKENS: a reader token arrives once in the fragment (#token=<jwt>, which never reaches a server, a proxy log or
+  // a Referer) or through the token field. It is kept in sessionStorage (this tab only, gone when the tab closes;
+  // never localStorage) and sent only as the WebSocket subprotocol pair "bearer, bearer.<token>" (the gateway
+  // selects "bearer"), never in a URL. Its claims are decoded here for display only: the gateway verifies the
+  // signature and enforces them.
 
   const MAX_ROWS = 500;          // rows kept in the DOM; older ones are dropped
   const BACKLOG = 50;            // events asked for on a fresh connection so the table is not empty
@@ -145,6 +164,11 @@ enum DashboardHTML {
   const KNOWN_TYPES = ['send', 'delivered', 'deferral', 'soft_bounce', 'hard_bounce', 'reject', 'spam',
     'unsub', 'open', 'click', 'inbound', 'blacklist', 'whitelist'];
   const ID_RE = /^(\d+)-(\d+)$/;
+  const TOKEN_KEY = 'mandrill-live.token';
+  // What a browser accepts as one Sec-WebSocket-Protocol value (an RFC 7230 token); every JWT qualifies.
+  const TOKEN_CHARS = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  const SCOPE_FIELDS = ['subaccounts', 'types', 'emails', 'tags'];
+  const REFUSED_CAP = 60000;     // retry cap while the gateway refuses us (a new token reconnects at once)
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -154,6 +178,8 @@ enum DashboardHTML {
     typeCounts: $('type-counts'), warning: $('warning'), warningText: $('warning-text'), warningClose: $('warning-close'),
     tbody: $('events'), empty: $('empty'), detail: $('event-detail'), detailTitle: $('detail-title'),
     detailNote: $('detail-note'), detailJson: $('detail-json'), detailClose: $('detail-close'),
+    tokenForm: $('token-form'), tokenInput: $('token-input'), tokenForget: $('token-forget'),
+    tokenScope: $('token-scope'), tokenExpiry: $('token-expiry'),
   };
 
   // ---- state ---------------------------------------------------------------------------------------
@@ -169,6 +195,11 @@ enum DashboardHTML {
   const rateSec = new Array(RATE_WINDOW).fill(-1), rateN = new Array(RATE_WINDOW).fill(0);
   const rowRecord = new WeakMap(); // <tr> -> record; entries vanish with their rows
   let selectedRow = null;
+  let generation = 0;            // bumped by every connect(); late answers for an older attempt are ignored
+  let token = '';                // the reader token ('' for none); see TOKENS above
+  let tokenInfo = { kind: 'none', scope: null, exp: null, key: 'none' };   // see describeToken
+  let tokenExpired = false;      // the gateway said so: no reconnect until a new token is given
+  let memoryToken = '';          // fallback when sessionStorage is unavailable
   const filter = readFilterFromUrl();
 
   // ---- small helpers -------------------------------------------------------------------------------
@@ -201,7 +232,7 @@ enum DashboardHTML {
   // ---- filters and the page URL --------------------------------------------------------------------
   function readFilterFromUrl() {
     const p = new URLSearchParams(location.search);
-    return { types: list(p.get('types')), email: list(p.get('email')).join(','), token: p.get('token') || '' };
+    return { types: list(p.get('types')), email: list(p.get('email')).join(',') };
   }
 
   // Commas stay literal (they separate OR-values); each value is percent-encoded on its own.
@@ -211,7 +242,7 @@ enum DashboardHTML {
   }
 
   function writeFilterToUrl() {
-    const q = buildQuery([['types', filter.types.join(',')], ['email', filter.email], ['token', filter.token]]);
+    const q = buildQuery([['types', filter.types.join(',')], ['email', filter.email]]);
     history.replaceState(null, '', location.pathname + (q ? '?' + q : '') + location.hash);
   }
 
@@ -241,13 +272,163 @@ enum DashboardHTML {
     connect();
   }
 
+  // ---- reader token --------------------------------------------------------------------------------
+  function loadToken() {
+    try { return sessionStorage.getItem(TOKEN_KEY) || ''; } catch (_) { return memoryToken; }
+  }
+
+  function storeToken(t) {
+    memoryToken = t;
+    try {
+      if (t) sessionStorage.setItem(TOKEN_KEY, t); else sessionStorage.removeItem(TOKEN_KEY);
+    } catch (_) { /* storage disabled: the token lives as long as this page */ }
+  }
+
+  function safeDecode(s) {
+    try { return decodeURIComponent(s); } catch (_) { return ''; }
+  }
+
+  // Takes a token out of the address bar: #token=<jwt>, or ?token= from links made for older versions (that one
+  // already reached the server, but it no longer stays in the address bar, the history or a Referer). Returns
+  // '' when there is none. Other fragment and query parts are kept.
+  function takeTokenFromUrl() {
+    let found = '', inHash = false;
+    const hash = location.hash.replace(/^#/, '');
+    const keep = [];
+    for (const part of hash ? hash.split('&') : []) {
+      if (part.startsWith('token=')) { inHash = true; found = safeDecode(part.slice(6)).trim() || found; }
+      else keep.push(part);
+    }
+    const query = new URLSearchParams(location.search);
+    const inQuery = query.has('token');
+    if (!found && inQuery) found = (query.get('token') || '').trim();
+    if (!inHash && !inQuery) return '';
+    history.replaceState(null, '', location.pathname + location.search + (keep.length ? '#' + keep.join('&') : ''));
+    if (inQuery) writeFilterToUrl();          // rebuilds the query from the filter alone
+    return found;
+  }
+
+  function base64UrlText(part) {
+    const b64 = part.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((part.length + 3) % 4);
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  }
+
+  // What a token says about itself, for display only (the gateway checks the signature and enforces the claim):
+  // kind 'none' | 'static' (not a JWT: full access) | 'jwt' | 'unreadable'; scope null = pins nothing, else
+  // { field: [values] } for each field the `mandrill` claim pins; exp in Unix seconds or null.
+  function describeToken(t) {
+    if (!t) return { kind: 'none', scope: null, exp: null, key: 'none' };
+    const parts = t.split('.');
+    if (parts.length !== 3 || !parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p))) {
+      return { kind: 'static', scope: null, exp: null, key: 'static' };
+    }
+    let payload;
+    try { payload = JSON.parse(base64UrlText(parts[1])); } catch (_) { payload = null; }
+    if (!isObj(payload)) return { kind: 'unreadable', scope: null, exp: null, key: 'unreadable' };
+    const exp = typeof payload.exp === 'number' && Number.isFinite(payload.exp) ? payload.exp : null;
+    const claim = payload.mandrill;
+    if (claim !== undefined && claim !== null && !isObj(claim)) return { kind: 'unreadable', scope: null, exp, key: 'unreadable' };
+    let scope = null;
+    for (const field of SCOPE_FIELDS) {
+      if (!isObj(claim) || claim[field] === undefined || claim[field] === null) continue;
+      const v = claim[field];
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
+        return { kind: 'unreadable', scope: null, exp, key: 'unreadable' };
+      }
+      // As the gateway reads them: blanks dropped, emails compared without case.
+      const values = [...new Set(v.filter(Boolean).map((x) => (field === 'emails' ? x.toLowerCase() : x)))].sort();
+      (scope || (scope = {}))[field] = values;
+    }
+    return { kind: 'jwt', scope, exp, key: 'jwt:' + JSON.stringify(scope) };
+  }
+
+  function scopeText(info) {
+    switch (info.kind) {
+      case 'none': return 'no token';
+      case 'static': return 'full access (static token)';
+      case 'unreadable': return 'unknown (the token\u2019s claims cannot be read)';
+      default: break;
+    }
+    if (!info.scope) return 'full access (the token pins nothing)';
+    return SCOPE_FIELDS.filter((f) => info.scope[f]).map((f) => {
+      const values = info.scope[f];
+      if (!values.length) return `${f}: (none, so no events)`;
+      const shown = values.slice(0, 20).map((v) => clip(v, 100)).join(', ');
+      return `${f}: ${shown}${values.length > 20 ? ` (+${values.length - 20} more)` : ''}`;
+    }).join(' \u00b7 ');
+  }
+
+  function relative(seconds) {
+    const s = Math.abs(Math.round(seconds));
+    if (s < 90) return `${s} s`;
+    if (s < 5400) return `${Math.round(s / 60)} min`;
+    if (s < 172800) return `${Math.round(s / 3600)} h`;
+    return `${Math.round(s / 86400)} days`;
+  }
+
+  function renderTokenExpiry() {
+    let text = '', title = '', expired = false;
+    if (tokenInfo.kind === 'jwt' || tokenInfo.kind === 'unreadable') {
+      if (tokenInfo.exp === null) {
+        text = 'no expiry (the gateway refuses tokens without exp)';
+      } else {
+        const left = tokenInfo.exp - Date.now() / 1000;
+        const t = fmtTime(tokenInfo.exp * 1000);
+        expired = tokenExpired || left <= 0;
+        text = left > 0 ? `expires ${t.text} (in ${relative(left)})` : `expired ${t.text} (${relative(left)} ago)`;
+        title = t.title;
+      }
+    } else if (tokenInfo.kind === 'static') {
+      text = 'does not expire';
+    }
+    if (ui.tokenExpiry.textContent !== text) ui.tokenExpiry.textContent = text;
+    if (title) ui.tokenExpiry.setAttribute('title', title); else ui.tokenExpiry.removeAttribute('title');
+    ui.tokenExpiry.setAttribute('data-expired', String(expired));
+  }
+
+  function renderToken() {
+    ui.tokenScope.textContent = scopeText(tokenInfo);
+    ui.tokenForget.disabled = !token;
+    ui.tokenInput.placeholder = token ? 'token set (paste to replace)' : 'paste a reader token';
+    renderTokenExpiry();
+  }
+
+  // A new token: same claim as before, so the stream resumes where it was (since=, nothing lost or repeated);
+  // a different claim is a different view, so the table starts over. Forgetting the token always clears it.
+  function useToken(t) {
+    const before = tokenInfo;
+    token = t;
+    storeToken(t);
+    tokenInfo = describeToken(t);
+    tokenExpired = false;
+    renderToken();
+    if (!t || before.key !== tokenInfo.key) {
+      lastId = null;
+      liveLastId = null;
+      clearTable();
+      hideDetail();
+    }
+    attempt = 0;
+    setState('connecting', '');
+    connect();
+  }
+
+  function showExpired() {
+    clearTimeout(retryTimer);
+    retryTimer = 0;
+    clearTimeout(stableTimer);
+    setState('expired', 'token expired \u2014 paste a new one');
+    renderTokenExpiry();
+  }
+
   // ---- WebSocket connection ------------------------------------------------------------------------
   function wsUrl() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     // Resume after the newest id we know was delivered; with nothing to resume from, ask for a backlog.
     let cursor = lastId;
     if (liveLastId && (!cursor || compareIds(liveLastId, cursor) > 0)) cursor = liveLastId;
-    const q = buildQuery([['types', filter.types.join(',')], ['email', filter.email], ['token', filter.token],
+    const q = buildQuery([['types', filter.types.join(',')], ['email', filter.email],
       cursor ? ['since', cursor] : ['backlog', BACKLOG]]);
     return `${proto}//${location.host}/ws/email/?${q}`;
   }
@@ -263,22 +444,29 @@ enum DashboardHTML {
     clearTimeout(retryTimer);
     retryTimer = 0;
     clearTimeout(stableTimer);
+    generation += 1;
     if (ws) {
       const old = ws;
       ws = null;                 // handlers below ignore events from sockets that are no longer current
       try { old.close(1000); } catch (_) { /* already closing */ }
     }
-    setState('connecting', '');
+    if (tokenExpired) return showExpired();   // only a new token (useToken) reconnects
+    if (token && !TOKEN_CHARS.test(token)) {
+      return setState('unauthorized', 'this token has characters a browser cannot send as a WebSocket subprotocol; paste another');
+    }
+    // While refused, the state stays "unauthorized" through each retry instead of flickering.
+    if (state !== 'unauthorized') setState('connecting', '');
     let sock;
     try {
-      sock = new WebSocket(wsUrl());
+      // The token travels only as the subprotocol pair; the gateway answers with "bearer", never the token.
+      sock = token ? new WebSocket(wsUrl(), ['bearer', 'bearer.' + token]) : new WebSocket(wsUrl());
     } catch (err) {
       scheduleRetry('disconnected', 'cannot open WebSocket');
       return;
     }
     ws = sock;
     let opened = false;
-    sock.onopen = () => { if (sock === ws) { opened = true; ui.stateDetail.textContent = 'replaying…'; } };
+    sock.onopen = () => { if (sock === ws) { opened = true; setState('connecting', 'replaying…'); } };
     sock.onmessage = (ev) => { if (sock === ws) onFrame(ev.data); };
     sock.onclose = (ev) => { if (sock === ws) { ws = null; onClose(ev, opened); } };
     sock.onerror = () => { /* always followed by close; handled there */ };
@@ -287,8 +475,11 @@ enum DashboardHTML {
   function onClose(ev, opened) {
     clearTimeout(stableTimer);
     const reason = ev.reason ? `: ${clip(ev.reason, 200)}` : '';
-    // An upgrade refused over HTTP (401 bad token, 403 origin) never opens and carries no reason.
-    if (!opened) return scheduleRetry('disconnected', 'could not connect (refused or unreachable)');
+    if (ev.code === 4001 || tokenExpired) {   // the token expired while the stream was open
+      tokenExpired = true;
+      return showExpired();
+    }
+    if (!opened) return notOpened();
     switch (ev.code) {
       case 1000: return scheduleRetry('reconnecting', 'closed by server' + reason);
       case 1001: return scheduleRetry('reconnecting', 'server going away' + reason);
@@ -302,11 +493,33 @@ enum DashboardHTML {
     }
   }
 
+  // A handshake the gateway refused (401 no or bad token, 403 origin, 421 host, 503 full) and a gateway that
+  // cannot be reached both reach the page as close 1006 before open: browsers hide the HTTP status. /healthz
+  // (which never needs a token) tells the two apart.
+  function notOpened() {
+    const current = generation;
+    if (state !== 'unauthorized') setState('connecting', 'checking why the connection failed…');
+    fetch('/healthz', { cache: 'no-store', credentials: 'omit' }).then((r) => r.ok, () => false).then((reachable) => {
+      if (current !== generation || ws) return;   // a newer attempt (new token, new filter) took over
+      if (!reachable) return scheduleRetry('disconnected', 'gateway unreachable');
+      if (!token) {
+        return scheduleRetry('unauthorized', 'the gateway refused the stream: it needs a token, paste one above', REFUSED_CAP);
+      }
+      if (tokenInfo.exp !== null && tokenInfo.exp * 1000 <= Date.now()) {
+        tokenExpired = true;
+        return showExpired();
+      }
+      return scheduleRetry('unauthorized',
+        'the gateway refused the connection: the token may be invalid (or not meant for this gateway); paste a new one',
+        REFUSED_CAP);
+    });
+  }
+
   // Exponential backoff with "full jitter": wait a random time in [0, min(cap, base * 2^attempt)).
   // The randomness spreads reconnects out, so when the gateway restarts, hundreds of open dashboards
   // do not all come back in the same millisecond (a thundering herd) and knock it over again.
-  function scheduleRetry(s, why) {
-    const delay = Math.round(Math.random() * Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt));
+  function scheduleRetry(s, why, cap = BACKOFF_CAP) {
+    const delay = Math.round(Math.random() * Math.min(cap, BACKOFF_BASE * 2 ** attempt));
     attempt = Math.min(attempt + 1, 16);
     setState(s, `${why} · retry in ${(delay / 1000).toFixed(1)} s`);
     retryTimer = setTimeout(connect, delay);
@@ -351,6 +564,11 @@ enum DashboardHTML {
         // The server examined as much history as one connection may; everything up to resume_since has been
         // sent (or did not match), so the next connection continues from there.
         if (typeof msg.resume_since === 'string' && ID_RE.test(msg.resume_since)) liveLastId = msg.resume_since;
+        break;
+      case 'token_expired':
+        // The close with 4001 follows; from now on only a new token reconnects.
+        tokenExpired = true;
+        showExpired();
         break;
       case 'history_trimmed':
         showWarning(`History trimmed: events after ${str(msg.requested_since)} were requested, but the oldest still ` +
@@ -463,6 +681,7 @@ enum DashboardHTML {
 
   // Counts and rate are redrawn on a timer (4 times a second), never per event.
   function renderStats() {
+    renderTokenExpiry();
     const r = currentRate().toFixed(1);
     if (ui.rate.textContent !== r) ui.rate.textContent = r;
     if (!statsDirty) return;
@@ -542,6 +761,21 @@ enum DashboardHTML {
     scheduleFlush();
   });
   ui.clear.addEventListener('click', clearTable);
+  ui.tokenForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const t = ui.tokenInput.value.trim();
+    ui.tokenInput.value = '';
+    if (t) useToken(t);
+  });
+  ui.tokenForget.addEventListener('click', () => {
+    ui.tokenInput.value = '';
+    useToken('');
+  });
+  // A #token= link opened in this tab changes only the fragment: no reload, so take it here too.
+  window.addEventListener('hashchange', () => {
+    const t = takeTokenFromUrl();
+    if (t) useToken(t);
+  });
   // Coming back online: no point waiting out the backoff.
   window.addEventListener('online', () => { if (retryTimer) { attempt = 0; connect(); } });
 
@@ -552,8 +786,19 @@ enum DashboardHTML {
     get received() { return received; },
     get rows() { return ui.tbody.childElementCount; },
     get counts() { return Object.fromEntries(counts); },
+    get tokenScope() { return tokenInfo.scope ? JSON.parse(JSON.stringify(tokenInfo.scope)) : null; },
+    get tokenKind() { return tokenInfo.kind; },
+    get retryScheduled() { return retryTimer !== 0; },
+    get socketOpen() { return ws !== null; },
+    get socketUrl() { return ws ? ws.url : null; },
+    get socketProtocol() { return ws ? ws.protocol : null; },
   });
 
+  const fromUrl = takeTokenFromUrl();
+  token = fromUrl || loadToken();
+  if (fromUrl) storeToken(fromUrl);
+  tokenInfo = describeToken(token);
+  renderToken();
   buildTypeCheckboxes();
   updateRowCount();
   setInterval(renderStats, 250);
