@@ -150,7 +150,7 @@ struct ReaderAccessTests {
     @Test("credentials: Bearer first, then the subprotocol pair, then the query")
     func credentials() {
         let all = ReaderCredentials(authorization: "Bearer h", subprotocols: ["bearer, bearer.s"], queryToken: "q")
-        #expect(all.token == "h" && all.source == .header)
+        #expect(all.token == "h" && all.source == .header && all.offersBearerSubprotocol)
         let browser = ReaderCredentials(authorization: "Basic abc", subprotocols: ["bearer", "bearer.s"], queryToken: "q")
         #expect(browser.token == "s" && browser.source == .subprotocol)
         let query = ReaderCredentials(authorization: nil, subprotocols: ["bearer.s"], queryToken: "q")

@@ -11,15 +11,19 @@ package struct ReaderCredentials: Sendable {
 
     package let token: String?
     package let source: Source?
+    /// The client offered the `bearer` subprotocol: the answer must select it, whichever form the token came in
+    /// (a WebSocket client fails a handshake whose answer selects none of the protocols it offered).
+    package let offersBearerSubprotocol: Bool
 
     /// `subprotocols` are the values of every `Sec-WebSocket-Protocol` header.
     package init(authorization: String?, subprotocols: [String], queryToken: String?) {
+        let offered = subprotocols.flatMap { $0.split(separator: ",") }.map { String($0.filter { $0 != " " && $0 != "\t" }) }
+        offersBearerSubprotocol = offered.contains("bearer")
         if let authorization, let token = Self.bearer(authorization) {
             (self.token, source) = (token, .header)
             return
         }
-        let offered = subprotocols.flatMap { $0.split(separator: ",") }.map { String($0.filter { $0 != " " && $0 != "\t" }) }
-        if offered.contains("bearer"), let entry = offered.first(where: { $0.hasPrefix("bearer.") }) {
+        if offersBearerSubprotocol, let entry = offered.first(where: { $0.hasPrefix("bearer.") }) {
             (token, source) = (String(entry.dropFirst("bearer.".count)), .subprotocol)
             return
         }

@@ -16,7 +16,7 @@ final class WebSocketAdmission: Sendable {
         let request: StreamRequest
         /// Unix seconds after which the stream is ended with `token_expired` and 4001; `nil`: never.
         let expiresAt: Double?
-        /// The token came as the `bearer.<token>` subprotocol, so the answer must select `bearer`.
+        /// The client offered the `bearer` subprotocol (with its token), so the answer must select it.
         let selectsBearer: Bool
     }
 
@@ -106,7 +106,7 @@ final class WebSocketAdmission: Sendable {
             Admitted(
                 request: checked.request.narrowed(by: grant.scope),
                 expiresAt: grant.expiresAt,
-                selectsBearer: checked.credentials.source == .subprotocol
+                selectsBearer: checked.credentials.offersBearerSubprotocol
             )
         )
     }
