@@ -50,7 +50,7 @@ enum TokenFuzzer {
 
         // API: ReaderCredentials — the header form wins and is taken whole.
         let credentials = ReaderCredentials(authorization: "Bearer " + text, subprotocols: ["bearer, bearer.x"], queryToken: "q")
-        let trimmed = text.drop { $0 == " " }
+        let trimmed = String(decoding: text.utf8.drop { $0 == UInt8(ascii: " ") }, as: UTF8.self)
         invariant(
             credentials.token == (trimmed.isEmpty ? "x" : String(trimmed)),
             "Bearer token \(text.debugDescription) read as \(String(describing: credentials.token))"

@@ -34,9 +34,13 @@ package struct ReaderCredentials: Sendable {
         (token, source) = (nil, nil)
     }
 
+    /// `Bearer <token>`, scheme case-insensitive. Read as bytes, not characters: a token that starts with a
+    /// combining mark would otherwise merge with the space before it into one character.
     private static func bearer(_ header: String) -> String? {
-        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
-        let token = header.dropFirst(7).drop { $0 == " " }
-        return token.isEmpty ? nil : String(token)
+        let bytes = header.utf8
+        guard bytes.count > 7, bytes.prefix(6).map({ $0 | 0x20 }).elementsEqual("bearer".utf8), bytes.dropFirst(6).first == UInt8(ascii: " ")
+        else { return nil }
+        let token = bytes.dropFirst(7).drop { $0 == UInt8(ascii: " ") }
+        return token.isEmpty ? nil : String(decoding: token, as: UTF8.self)
     }
 }
