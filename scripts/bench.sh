@@ -4,7 +4,8 @@
 #   - Redis alone (redis-benchmark), for scale
 #   - hook-ingest: accepted events/s with signature verification, batches of 1, 100 and 1000 (mandrill-sim)
 #   - ws-gateway: the client's own ceiling against a trivial sender (ws-bench selftest), fan-out to 1,000
-#     clients (delivered events/s, gateway CPU per delivered event), publish-to-client latency at 30 and
+#     clients (delivered events/s, gateway CPU per delivered event), the same deliveries to 1,000 clients in 50
+#     tenants (JWTs pinned to one subaccount each, 50× the events), publish-to-client latency at 30 and
 #     100 publications/s (straight to Redis and end to end through hook-ingest), and memory per idle
 #     connection at 10,000 connections.
 #   - memory under hostile peers (ws-bench abuse, the abuse tests' heaviest attacks): peak RSS growth of a fresh
@@ -27,10 +28,13 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
-# Starts a gateway on a free port; sets gateway_port and gateway_pid.
+# The HS256 secret of the fan-out and latency gateway: its clients send JWTs minted with it (full access, or pinned
+# to one tenant's subaccount).
+bench_secret=mandrill-live-bench-secret-not-for-production
+# Starts a gateway on a free port, with any further options given; sets gateway_port and gateway_pid.
 start_gateway() {
   gateway_port=$(free_port)
-  "$bin/ws-gateway" --port "$gateway_port" --redis-url "$redis_url" --max-connections 19000 --log-level warning > "$out/$1" 2>&1 &
+  "$bin/ws-gateway" --port "$gateway_port" --redis-url "$redis_url" --max-connections 19000 --log-level warning "${@:2}" > "$out/$1" 2>&1 &
   gateway_pid=$!
   pids+=($gateway_pid)
   wait_ready "$gateway_port"
@@ -67,14 +71,35 @@ done
 
 echo
 echo "## ws-gateway"
-start_gateway ws-gateway.log
-common=(--port "$gateway_port" --gateway-pid "$gateway_pid" --redis-url "$redis_url")
+start_gateway ws-gateway.log --jwt-secrets "$bench_secret"
+common=(--port "$gateway_port" --gateway-pid "$gateway_pid" --redis-url "$redis_url" --jwt-secret "$bench_secret")
 echo "### The load generator's ceiling (trivial sender, same client code)"
 run "$bin/ws-bench" selftest --clients 1000 --frames 2000
-echo "### Fan-out: 1,000 clients, every client receives every ~1 KiB event, published as fast as Redis takes them"
+echo "### Fan-out: 1,000 clients, ~1 KiB events published as fast as Redis takes them, 4,000,000 deliveries per run"
+echo "#   unfiltered: every client (full-access JWT) receives every one of 4,000 events"
+echo "#   50 tenants: client i holds a JWT pinned to subaccount tenant-(i % 50); 200,000 events round-robin over the"
+echo "#   50 subaccounts, each reaching its tenant's 20 clients (the gateway keeps 50 filter groups per event loop)"
+echo "#   The two alternate, so that load from other processes falls on both alike."
+: > "$out/fanout-unfiltered.jsonl"
+: > "$out/fanout-tenants.jsonl"
 for run_number in $(seq 1 "$RUNS"); do
-  run "$bin/ws-bench" fanout "${common[@]}" --clients 1000 --events 4000
+  run "$bin/ws-bench" fanout "${common[@]}" --clients 1000 --events 4000 | tee -a "$out/fanout-unfiltered.jsonl"
+  run "$bin/ws-bench" fanout "${common[@]}" --clients 1000 --events 4000 --tenants 50 | tee -a "$out/fanout-tenants.jsonl"
 done
+python3 - "$out/fanout-unfiltered.jsonl" "$out/fanout-tenants.jsonl" <<'EOF'
+import json, statistics, sys
+# A run that lost deliveries (clients closed as slow consumers when the load generator was starved of CPU) waited
+# out its deadline: its rate says nothing about fan-out, so medians are of the runs that lost nothing.
+def medians(path):
+    runs = [json.loads(line) for line in open(path) if line.startswith("{")]
+    clean = [run for run in runs if int(run["lost"]) == 0]
+    pick = lambda key: statistics.median(float(run[key]) for run in clean) if clean and all(key in run for run in clean) else float("nan")
+    return f"{len(clean)} of {len(runs)} runs lost nothing", pick("delivered_per_second"), pick("gateway_cpu_us_per_delivered")
+(runs1, rate1, cpu1), (runs2, rate2, cpu2) = medians(sys.argv[1]), medians(sys.argv[2])
+print(f"Fan-out medians: unfiltered {rate1:,.0f} delivered/s, {cpu1:.3f} µs gateway CPU per delivery ({runs1})")
+print(f"                 50 tenants {rate2:,.0f} delivered/s, {cpu2:.3f} µs gateway CPU per delivery ({runs2})")
+print(f"                 50 tenants / unfiltered: {rate2 / rate1:.2f}× delivered/s, {cpu2 / cpu1:.2f}× CPU per delivery")
+EOF
 echo "### Fan-out at a steady 800 publications/s (800,000 deliveries/s)"
 for run_number in $(seq 1 "$RUNS"); do
   run "$bin/ws-bench" fanout "${common[@]}" --clients 1000 --events 3200 --rate 800

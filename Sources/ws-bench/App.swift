@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import Simulation
 
 @main
 struct WSBench: AsyncParsableCommand {
@@ -22,11 +23,19 @@ struct GatewayOptions: ParsableArguments {
     @Option(help: "Redis URL the gateway subscribes to.") var redisURL = "redis://127.0.0.1:6379"
     @Option(help: "Client connections.") var clients = 1000
     @Option(help: "Event loops for the clients.") var clientThreads = 1
+    @Option(help: "Token every client sends as Authorization: Bearer, for a gateway started with --tokens.") var token: String?
+    @Option(
+        help:
+            "HS256 secret the gateway was started with (--jwt-secrets): every client sends a token minted with it, full access unless fanout --tenants pins it."
+    )
+    var jwtSecret: String?
 }
 
 extension GatewayOptions {
-    /// Opens `--clients` streams on their own event loops and waits until every one is live.
-    func openLiveClients(measureLatency: Bool) async throws -> (MultiThreadedEventLoopGroup, BenchClients) {
+    /// Opens `--clients` streams on their own event loops and waits until every one is live. With `tenants`
+    /// (needs `--jwt-secret`), client `i` gets a token pinned to subaccount `tenantName(i % tenants)`.
+    func openLiveClients(measureLatency: Bool, tenants: Int = 0) async throws -> (MultiThreadedEventLoopGroup, BenchClients) {
+        let tokens = try await clientTokens(tenants: tenants)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: clientThreads)
         let clients = try await BenchClients.open(
             count: self.clients,
@@ -34,12 +43,31 @@ extension GatewayOptions {
             port: port,
             path: "/ws/email/",
             measureLatency: measureLatency,
-            group: group
+            group: group,
+            tokens: tokens
         )
         try await waitForControls(clients, count: self.clients)
         return (group, clients)
     }
+
+    /// The tokens clients send, cycled over the clients: one per tenant, one full-access token, or none.
+    private func clientTokens(tenants: Int) async throws -> [String] {
+        guard let jwtSecret else {
+            guard tenants == 0 else { throw ValidationError("--tenants needs --jwt-secret (the gateway's --jwt-secrets)") }
+            return token.map { [$0] } ?? []
+        }
+        guard tenants > 0 else { return [try await ReaderTokenMinter.hs256(secret: jwtSecret, lifetime: .seconds(24 * 3600))] }
+        var tokens: [String] = []
+        for tenant in 0..<tenants {
+            let scope = ReaderScope(subaccounts: [tenantName(tenant)])
+            tokens.append(try await ReaderTokenMinter.hs256(secret: jwtSecret, scope: scope, lifetime: .seconds(24 * 3600)))
+        }
+        return tokens
+    }
 }
+
+/// The subaccount of tenant `index` in `fanout --tenants`.
+func tenantName(_ index: Int) -> String { "tenant-\(index)" }
 
 /// Prints one JSON line (for scripts) after the human-readable lines.
 func report(_ fields: [(String, String)]) {
@@ -62,23 +90,38 @@ func makeRedis(_ url: String) throws -> RedisClient {
 
 struct Fanout: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Every client receives every event: delivered events/s and gateway CPU per delivered event."
+        abstract: "Every client receives every event: delivered events/s and gateway CPU per delivered event.",
+        discussion: """
+            With --tenants N (and --jwt-secret), client i holds a token pinned to subaccount tenant-(i % N), and \
+            N × --events events are published at N × --rate, round-robin over the N subaccounts: each client still \
+            receives --events events, so deliveries equal those of the unfiltered run with the same --clients and \
+            --events, and delivered events/s and gateway CPU per delivered event compare directly with it.
+            """
     )
 
     @OptionGroup var gateway: GatewayOptions
-    @Option(help: "Events to publish.") var events = 2000
-    @Option(help: "Publications per second; 0 = as fast as Redis takes them.") var rate: Double = 0
+    @Option(help: "Events each client receives (published events without --tenants).") var events = 2000
+    @Option(help: "Publications per second (× --tenants with tenants); 0 = as fast as Redis takes them.") var rate: Double = 0
     @Option(help: "Envelope size in bytes.") var payloadBytes = 1024
+    @Option(help: "Tenants: clients pinned round-robin to N subaccounts by their tokens, events spread over them (needs --jwt-secret).")
+    var tenants = 0
+
+    func validate() throws {
+        guard tenants >= 0 else { throw ValidationError("--tenants must not be negative") }
+        guard tenants == 0 || gateway.jwtSecret != nil else { throw ValidationError("--tenants needs --jwt-secret (the gateway's --jwt-secrets)") }
+    }
 
     func run() async throws {
-        let (group, clients) = try await gateway.openLiveClients(measureLatency: false)
+        let (group, clients) = try await gateway.openLiveClients(measureLatency: false, tenants: tenants)
         let redis = try makeRedis(gateway.redisURL)
-        let publisher = Publisher(redis: redis, keys: RedisKeys(), payloadBytes: payloadBytes)
+        var publisher = Publisher(redis: redis, keys: RedisKeys(), payloadBytes: payloadBytes)
+        publisher.subaccounts = (0..<tenants).map(tenantName)
+        let published = events * max(1, tenants)
         let stats = gateway.gatewayPID.map(ProcessStats.init)
         let cpuBefore = stats?.cpuSeconds()
         let started = ContinuousClock.now
-        try await publisher.publishDirect(count: events, rate: rate)
-        let expected = events * gateway.clients
+        try await publisher.publishDirect(count: published, rate: rate * Double(max(1, tenants)))
+        let expected = expectedDeliveries(published: published)
         let deadline = ContinuousClock.now + .seconds(120)
         while clients.totals.events.load(ordering: .relaxed) < expected && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(2))
@@ -87,8 +130,22 @@ struct Fanout: AsyncParsableCommand {
         let cpuAfter = stats?.cpuSeconds()
         let delivered = clients.totals.events.load(ordering: .relaxed)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        if tenants > 0 {
+            let fewest = gateway.clients / tenants
+            let most = (gateway.clients + tenants - 1) / tenants
+            print(
+                "fan-out with \(tenants) tenants: \(published) events published (\(tenants) × \(events)), each to the \(fewest == most ? "\(most)" : "\(fewest)–\(most)") clients of its tenant;"
+            )
+            print(
+                "compare delivered_per_second and gateway_cpu_us_per_delivered with the unfiltered run of --clients \(gateway.clients) --events \(events) (the same \(expected) deliveries)"
+            )
+        }
         var fields: [(String, String)] = [
-            ("mode", "fanout"), ("clients", "\(gateway.clients)"), ("events_published", "\(events)"),
+            ("mode", tenants > 0 ? "fanout-tenants" : "fanout"), ("clients", "\(gateway.clients)"),
+        ]
+        if tenants > 0 { fields.append(("tenants", "\(tenants)")) }
+        fields += [
+            ("events_published", "\(published)"),
             ("expected_deliveries", "\(expected)"), ("delivered", "\(delivered)"), ("lost", "\(expected - delivered)"),
             ("closed_connections", "\(clients.totals.closed.load(ordering: .relaxed))"),
             ("seconds", String(format: "%.3f", seconds)), ("delivered_per_second", String(format: "%.0f", Double(delivered) / seconds)),
@@ -101,6 +158,17 @@ struct Fanout: AsyncParsableCommand {
         await clients.close()
         await redis.shutdown()
         try await group.shutdownGracefully()
+    }
+
+    /// Every client receives every event, or, with tenants, the events of its own tenant: client `i` is in tenant
+    /// `i % tenants`, and event `n` belongs to tenant `n % tenants`.
+    private func expectedDeliveries(published: Int) -> Int {
+        guard tenants > 0 else { return published * gateway.clients }
+        return (0..<tenants).reduce(0) { total, tenant in
+            let clientsOfTenant = gateway.clients / tenants + (tenant < gateway.clients % tenants ? 1 : 0)
+            let eventsOfTenant = published / tenants + (tenant < published % tenants ? 1 : 0)
+            return total + clientsOfTenant * eventsOfTenant
+        }
     }
 }
 

@@ -8,7 +8,8 @@ struct BenchClients {
     let channels: [any Channel]
     let totals: BenchTotals
 
-    /// Opens `count` streams, `parallel` handshakes at a time.
+    /// Opens `count` streams, `parallel` handshakes at a time. Client `i` sends `tokens[i % tokens.count]` as
+    /// `Authorization: Bearer` (none when `tokens` is empty).
     static func open(
         count: Int,
         host: String,
@@ -16,20 +17,31 @@ struct BenchClients {
         path: String,
         measureLatency: Bool,
         group: any EventLoopGroup,
+        tokens: [String] = [],
         parallel: Int = 200
     ) async throws -> BenchClients {
         let totals = BenchTotals()
         var channels: [any Channel] = []
         channels.reserveCapacity(count)
+        let counting: @Sendable (any Channel) throws -> Void = { channel in
+            try channel.pipeline.syncOperations.addHandler(FrameCounter(totals: totals, measureLatency: measureLatency))
+        }
         var opened = 0
         while opened < count {
             let batch = min(parallel, count - opened)
             let results = try await withThrowingTaskGroup(of: (any Channel).self) { group2 in
-                for _ in 0..<batch {
+                for index in opened..<(opened + batch) {
+                    let token = tokens.isEmpty ? nil : tokens[index % tokens.count]
                     group2.addTask {
-                        let (channel, result) = try await openWebSocket(host: host, port: port, path: path, group: group) { channel in
-                            try channel.pipeline.syncOperations.addHandler(FrameCounter(totals: totals, measureLatency: measureLatency))
-                        }
+                        let headers = token.map { [("Authorization", "Bearer \($0)")] } ?? []
+                        let (channel, result) = try await openWebSocket(
+                            host: host,
+                            port: port,
+                            path: path,
+                            headers: headers,
+                            group: group,
+                            upgradePipeline: counting
+                        )
                         guard case .upgraded = result else { throw BenchError("upgrade refused: \(result)") }
                         return channel
                     }

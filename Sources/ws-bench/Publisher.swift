@@ -10,13 +10,24 @@ struct Publisher {
     let redis: RedisClient?
     let keys: RedisKeys
     let payloadBytes: Int
+    /// When not empty, event `n` carries `msg.subaccount` = `subaccounts[n % subaccounts.count]` (round-robin over
+    /// the tenants), with as much less padding so that envelopes keep their size.
+    var subaccounts: [String] = []
 
     /// An envelope of about `payloadBytes` with a strictly increasing id.
     func envelope(sequence: Int) -> [UInt8] {
         let now = WallClock.nanoseconds()
         let id = "\(now / 1_000_000)-\(sequence)"
-        let padding = String(repeating: "x", count: max(0, payloadBytes - 160))
-        let event = #"{"bench_ts":\#(now),"event":"send","_id":"bench-\#(sequence)","msg":{"email":"bench@example.com","subject":"\#(padding)"}}"#
+        guard !subaccounts.isEmpty else {
+            let padding = String(repeating: "x", count: max(0, payloadBytes - 160))
+            let event = #"{"bench_ts":\#(now),"event":"send","_id":"bench-\#(sequence)","msg":{"email":"bench@example.com","subject":"\#(padding)"}}"#
+            return Envelope.make(id: id, type: "send", email: "bench@example.com", event: Array(event.utf8))
+        }
+        let subaccount = subaccounts[sequence % subaccounts.count]
+        let field = #""subaccount":"\#(subaccount)","#
+        let padding = String(repeating: "x", count: max(0, payloadBytes - 160 - field.utf8.count))
+        let event =
+            #"{"bench_ts":\#(now),"event":"send","_id":"bench-\#(sequence)","msg":{"email":"bench@example.com",\#(field)"subject":"\#(padding)"}}"#
         return Envelope.make(id: id, type: "send", email: "bench@example.com", event: Array(event.utf8))
     }
 

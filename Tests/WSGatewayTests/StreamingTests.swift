@@ -56,6 +56,61 @@ struct StreamingTests {
         await publisher.redis.shutdown()
     }
 
+    @Test("tokens pinned to a subaccount narrow each client's filter, with or without a query of its own; a filter left empty receives nothing")
+    func pinnedTokens() async throws {
+        let redis = try await RedisServer()
+        let publisher = redis.publisher()
+        var factory = EventFactory(seed: 14)
+        let events = factory.batch(size: 130)
+        let secret = String(repeating: "s", count: 32)
+        var harness = GatewayHarness(redis: redis)
+        harness.configure = { $0.access.jwtSecrets = [.init(keyID: nil, secret: secret)] }
+        try await harness.run { port, _ in
+            let acme = ReaderScope(subaccounts: ["acme-eu"])
+            // (token scope, query, the filter the client must get)
+            let cases: [(ReaderScope, String, EventFilter)] = [
+                (acme, "", EventFilter(subaccounts: ["acme-eu"])),
+                (acme, "", EventFilter(subaccounts: ["acme-eu"])),
+                (acme, "types=open,click", EventFilter(types: ["open", "click"], subaccounts: ["acme-eu"])),
+                (ReaderScope(subaccounts: ["other"]), "", EventFilter(subaccounts: ["other"])),
+                (.everything, "", EventFilter()),
+                (.everything, "types=open,click", EventFilter(types: ["open", "click"])),
+            ]
+            var clients: [(WebSocketClient, StreamCollector, EventFilter)] = []
+            for (scope, query, filter) in cases {
+                let token = try await ReaderTokenMinter.hs256(secret: secret, scope: scope)
+                let (client, collector) = try await connect(port: port, query: query, headers: [("Authorization", "Bearer \(token)")])
+                try await collector.waitForLive()
+                clients.append((client, collector, filter))
+            }
+            // Asks for a subaccount its token does not allow: connected, but never receives anything.
+            let deniedToken = try await ReaderTokenMinter.hs256(secret: secret, scope: acme)
+            let (denied, deniedCollector) = try await connect(
+                port: port,
+                query: "subaccount=other",
+                headers: [("Authorization", "Bearer \(deniedToken)")]
+            )
+            try await deniedCollector.waitForLive()
+            let ids = try await publisher.publish(events)
+            let entries = StreamEntry.entries(in: try await publisher.redis.send("XRANGE", "mandrill:events", "-", "+"))
+            #expect(entries.map(\.id) == ids)
+            #expect(entries.contains { $0.attributes.subaccount == "acme-eu" } && entries.contains { $0.attributes.subaccount.isEmpty })
+            // Those that expect nothing are looked at last, once the others received everything they should.
+            let expectations = clients.map { client, collector, filter in
+                (client, collector, filter, entries.filter { filter.matches($0.attributes) }.map(\.id))
+            }
+            for (client, collector, filter, expected) in expectations.sorted(by: { $0.3.count > $1.3.count }) {
+                try await collector.waitForEvents(expected.count)
+                #expect(collector.ids == expected, "\(filter)")
+                await client.disconnect()
+            }
+            #expect(expectations.contains { $0.3.isEmpty })
+            #expect(deniedCollector.ids.isEmpty)
+            await denied.disconnect()
+        }
+        await publisher.redis.shutdown()
+    }
+
     @Test("backlog=N sends the last N matching events oldest first, then live")
     func backlog() async throws {
         let redis = try await RedisServer()

@@ -1,4 +1,5 @@
 import Common
+import DequeModule
 import NIOCore
 import Synchronization
 
@@ -13,14 +14,20 @@ final class LoopHub: @unchecked Sendable {
     let metrics: GatewayMetrics
     private let mailbox = Mutex<Mailbox>(Mailbox())
     private var groups: [EventFilter: Group] = [:]
+    /// The same groups by the subaccounts they pin: a publication visits only those that can match it.
+    private var index = FanOutIndex<Group>()
     private var dirty: [WebSocketConnection] = []
     private var pingTask: RepeatedTask?
-    /// Publications handled per pass before flushing and yielding to socket I/O, which bounds how much one
-    /// burst queues per client between flushes.
+    /// Frames one client gets per pass at most before the pass flushes and yields to socket I/O: this bounds how
+    /// much one burst queues per client between flushes. A pass takes publications until some client got this
+    /// many, so that clients that want a fraction of the events (one tenant's subaccount) still get up to this many
+    /// frames per system call; a pass never makes more deliveries than `passSize` publications to every client.
     private static let passSize = 64
+    /// Publications per pass at most, however few of them clients want: a pass still yields to socket I/O.
+    private static let maxPassPublications = 64 * passSize
 
     private struct Mailbox {
-        var publications: [Publication] = []
+        var publications = Deque<Publication>()
         var drainScheduled = false
         /// When the last drain started; drains closer together than `batchingWindow` are merged.
         var lastDrain = NIODeadline.uptimeNanoseconds(0)
@@ -32,7 +39,7 @@ final class LoopHub: @unchecked Sendable {
     private let batchingWindow: TimeAmount
 
     /// Clients with the same filter: the filter is evaluated once per publication for all of them.
-    private final class Group {
+    private final class Group: FanOutGroup {
         let filter: EventFilter
         var connections: [ObjectIdentifier: WebSocketConnection] = [:]
 
@@ -70,38 +77,62 @@ final class LoopHub: @unchecked Sendable {
     func add(_ connection: WebSocketConnection) {
         eventLoop.preconditionInEventLoop()
         let filter = connection.request.filter
-        let group = groups[filter] ?? Group(filter: filter)
+        let group: Group
+        if let existing = groups[filter] {
+            group = existing
+        } else {
+            group = Group(filter: filter)
+            groups[filter] = group
+            index.insert(group)
+        }
         group.connections[ObjectIdentifier(connection)] = connection
-        groups[filter] = group
     }
 
     func remove(_ connection: WebSocketConnection) {
         let filter = connection.request.filter
         guard let group = groups[filter] else { return }
         group.connections[ObjectIdentifier(connection)] = nil
-        if group.connections.isEmpty { groups[filter] = nil }
+        if group.connections.isEmpty {
+            groups[filter] = nil
+            index.remove(group)
+        }
     }
 
     private func drain() {
-        let batch = mailbox.withLock { mailbox -> [Publication] in
-            mailbox.lastDrain = .now()
-            let count = min(mailbox.publications.count, Self.passSize)
-            let batch = Array(mailbox.publications.prefix(count))
-            mailbox.publications.removeFirst(count)
-            if mailbox.publications.isEmpty { mailbox.drainScheduled = false }
-            return batch
-        }
+        var batch: [Publication] = []
         var delivered = 0
-        for publication in batch {
-            for group in groups.values where group.filter.matches(publication.attributes) {
-                for connection in group.connections.values where connection.deliver(publication) {
-                    delivered += 1
-                    if !connection.needsFlushQueued {
-                        connection.needsFlushQueued = true
-                        dirty.append(connection)
+        // The most frames one client got in this pass.
+        var mostQueued = 0
+        var emptied = false
+        // Each round takes no more publications than the busiest client has room for, so no client passes
+        // `passSize`; a client that gets every event fills it in the first round, as a pass always did.
+        while !emptied, mostQueued < Self.passSize, batch.count < Self.maxPassPublications {
+            let limit = min(Self.passSize - mostQueued, Self.maxPassPublications - batch.count)
+            let round = mailbox.withLock { mailbox -> [Publication] in
+                if batch.isEmpty { mailbox.lastDrain = .now() }
+                let count = min(mailbox.publications.count, limit)
+                let round = Array(mailbox.publications.prefix(count))
+                mailbox.publications.removeFirst(count)
+                if mailbox.publications.isEmpty {
+                    mailbox.drainScheduled = false
+                    emptied = true
+                }
+                return round
+            }
+            for publication in round {
+                // A copy (shares storage): a delivery may close a slow consumer, which removes its group from `index`.
+                let index = self.index
+                index.forEachCandidate(for: publication.attributes) { group in
+                    guard group.filter.matches(publication.attributes) else { return }
+                    for connection in group.connections.values where connection.deliver(publication) {
+                        delivered += 1
+                        if connection.queuedInPass == 0 { dirty.append(connection) }
+                        connection.queuedInPass += 1
+                        mostQueued = max(mostQueued, connection.queuedInPass)
                     }
                 }
             }
+            batch += round
         }
         flushDirty()
         // From the time Redis stored the event (its id) to its frames being handed to every client's socket.
@@ -110,15 +141,15 @@ final class LoopHub: @unchecked Sendable {
             metrics.fanoutLatency.record(.milliseconds(max(0, now - Int64(publication.id.milliseconds))))
         }
         metrics.delivered.increment(by: Int64(delivered))
-        // More waiting: let socket I/O run first, then continue.
-        if batch.count == Self.passSize, mailbox.withLock({ !$0.publications.isEmpty }) {
+        // More waiting (this drain is still the scheduled one): let socket I/O run first, then continue.
+        if !emptied {
             eventLoop.execute { self.drain() }
         }
     }
 
     private func flushDirty() {
         for connection in dirty {
-            connection.needsFlushQueued = false
+            connection.queuedInPass = 0
             if connection.needsFlush { connection.flush() }
         }
         dirty.removeAll(keepingCapacity: true)

@@ -27,8 +27,8 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     var awaitingPong = false
     /// Bytes were written since the last flush; the hub flushes once per pass.
     var needsFlush = false
-    /// Already on the hub's list of connections to flush at the end of this pass.
-    var needsFlushQueued = false
+    /// Frames the hub delivered in this pass; above 0, the connection is on its list to flush at the end of it.
+    var queuedInPass = 0
     private(set) var isClosing = false
     /// Runs once when the channel is gone (frees the connection slot).
     private var onClose: (() -> Void)?
