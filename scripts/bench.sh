@@ -79,14 +79,18 @@ echo "### Fan-out: 1,000 clients, ~1 KiB events published as fast as Redis takes
 echo "#   unfiltered: every client (full-access JWT) receives every one of 4,000 events"
 echo "#   50 tenants: client i holds a JWT pinned to subaccount tenant-(i % 50); 200,000 events round-robin over the"
 echo "#   50 subaccounts, each reaching its tenant's 20 clients (the gateway keeps 50 filter groups per event loop)"
-echo "#   The two alternate, so that load from other processes falls on both alike."
+echo "#   50 by query: the same 50 tenants, but every client holds one full-access JWT and asks subaccount=tenant-k:"
+echo "#   the same groups and deliveries, so the difference to the pinned run is what the tokens cost"
+echo "#   The three alternate, so that load from other processes falls on all alike."
 : > "$out/fanout-unfiltered.jsonl"
 : > "$out/fanout-tenants.jsonl"
+: > "$out/fanout-tenants-by-query.jsonl"
 for run_number in $(seq 1 "$RUNS"); do
   run "$bin/ws-bench" fanout "${common[@]}" --clients 1000 --events 4000 | tee -a "$out/fanout-unfiltered.jsonl"
   run "$bin/ws-bench" fanout "${common[@]}" --clients 1000 --events 4000 --tenants 50 | tee -a "$out/fanout-tenants.jsonl"
+  run "$bin/ws-bench" fanout "${common[@]}" --clients 1000 --events 4000 --tenants 50 --tenants-by-query | tee -a "$out/fanout-tenants-by-query.jsonl"
 done
-python3 - "$out/fanout-unfiltered.jsonl" "$out/fanout-tenants.jsonl" <<'EOF'
+python3 - "$out/fanout-unfiltered.jsonl" "$out/fanout-tenants.jsonl" "$out/fanout-tenants-by-query.jsonl" <<'EOF'
 import json, statistics, sys
 # A run that lost deliveries (clients closed as slow consumers when the load generator was starved of CPU) waited
 # out its deadline: its rate says nothing about fan-out, so medians are of the runs that lost nothing.
@@ -95,10 +99,12 @@ def medians(path):
     clean = [run for run in runs if int(run["lost"]) == 0]
     pick = lambda key: statistics.median(float(run[key]) for run in clean) if clean and all(key in run for run in clean) else float("nan")
     return f"{len(clean)} of {len(runs)} runs lost nothing", pick("delivered_per_second"), pick("gateway_cpu_us_per_delivered")
-(runs1, rate1, cpu1), (runs2, rate2, cpu2) = medians(sys.argv[1]), medians(sys.argv[2])
+(runs1, rate1, cpu1), (runs2, rate2, cpu2), (runs3, rate3, cpu3) = medians(sys.argv[1]), medians(sys.argv[2]), medians(sys.argv[3])
 print(f"Fan-out medians: unfiltered {rate1:,.0f} delivered/s, {cpu1:.3f} µs gateway CPU per delivery ({runs1})")
 print(f"                 50 tenants {rate2:,.0f} delivered/s, {cpu2:.3f} µs gateway CPU per delivery ({runs2})")
+print(f"                 50 by query {rate3:,.0f} delivered/s, {cpu3:.3f} µs gateway CPU per delivery ({runs3})")
 print(f"                 50 tenants / unfiltered: {rate2 / rate1:.2f}× delivered/s, {cpu2 / cpu1:.2f}× CPU per delivery")
+print(f"                 50 tenants (tokens) / 50 by query: {rate2 / rate3:.2f}× delivered/s, {cpu2 / cpu3:.2f}× CPU per delivery")
 EOF
 echo "### Fan-out at a steady 800 publications/s (800,000 deliveries/s)"
 for run_number in $(seq 1 "$RUNS"); do

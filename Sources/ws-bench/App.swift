@@ -34,8 +34,14 @@ struct GatewayOptions: ParsableArguments {
 extension GatewayOptions {
     /// Opens `--clients` streams on their own event loops and waits until every one is live. With `tenants`
     /// (needs `--jwt-secret`), client `i` gets a token pinned to subaccount `tenantName(i % tenants)`.
-    func openLiveClients(measureLatency: Bool, tenants: Int = 0) async throws -> (MultiThreadedEventLoopGroup, BenchClients) {
-        let tokens = try await clientTokens(tenants: tenants)
+    /// With `tenantsByQuery`, every client holds the same full-access token and asks for its tenant's subaccount
+    /// with `subaccount=` instead: the same groups and deliveries as pinned tokens, so the two runs show what the
+    /// tokens themselves cost.
+    func openLiveClients(measureLatency: Bool, tenants: Int = 0, tenantsByQuery: Bool = false) async throws -> (
+        MultiThreadedEventLoopGroup, BenchClients
+    ) {
+        let tokens = try await clientTokens(tenants: tenantsByQuery ? 0 : tenants)
+        let queries = tenantsByQuery ? (0..<tenants).map { "subaccount=\(tenantName($0))" } : []
         let group = MultiThreadedEventLoopGroup(numberOfThreads: clientThreads)
         let clients = try await BenchClients.open(
             count: self.clients,
@@ -44,7 +50,8 @@ extension GatewayOptions {
             path: "/ws/email/",
             measureLatency: measureLatency,
             group: group,
-            tokens: tokens
+            tokens: tokens,
+            queries: queries
         )
         try await waitForControls(clients, count: self.clients)
         return (group, clients)
@@ -105,6 +112,8 @@ struct Fanout: AsyncParsableCommand {
     @Option(help: "Envelope size in bytes.") var payloadBytes = 1024
     @Option(help: "Tenants: clients pinned round-robin to N subaccounts by their tokens, events spread over them (needs --jwt-secret).")
     var tenants = 0
+    @Flag(help: "With --tenants: clients ask for their subaccount with subaccount= (one full-access token) instead of holding pinned tokens.")
+    var tenantsByQuery = false
 
     func validate() throws {
         guard tenants >= 0 else { throw ValidationError("--tenants must not be negative") }
@@ -112,7 +121,7 @@ struct Fanout: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (group, clients) = try await gateway.openLiveClients(measureLatency: false, tenants: tenants)
+        let (group, clients) = try await gateway.openLiveClients(measureLatency: false, tenants: tenants, tenantsByQuery: tenantsByQuery)
         let redis = try makeRedis(gateway.redisURL)
         var publisher = Publisher(redis: redis, keys: RedisKeys(), payloadBytes: payloadBytes)
         publisher.subaccounts = (0..<tenants).map(tenantName)
@@ -141,7 +150,7 @@ struct Fanout: AsyncParsableCommand {
             )
         }
         var fields: [(String, String)] = [
-            ("mode", tenants > 0 ? "fanout-tenants" : "fanout"), ("clients", "\(gateway.clients)"),
+            ("mode", tenants == 0 ? "fanout" : tenantsByQuery ? "fanout-tenants-by-query" : "fanout-tenants"), ("clients", "\(gateway.clients)"),
         ]
         if tenants > 0 { fields.append(("tenants", "\(tenants)")) }
         fields += [

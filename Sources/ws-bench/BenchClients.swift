@@ -9,7 +9,8 @@ struct BenchClients {
     let totals: BenchTotals
 
     /// Opens `count` streams, `parallel` handshakes at a time. Client `i` sends `tokens[i % tokens.count]` as
-    /// `Authorization: Bearer` (none when `tokens` is empty).
+    /// `Authorization: Bearer` (none when `tokens` is empty), and the query `queries[i % queries.count]` (none when
+    /// `queries` is empty).
     static func open(
         count: Int,
         host: String,
@@ -18,6 +19,7 @@ struct BenchClients {
         measureLatency: Bool,
         group: any EventLoopGroup,
         tokens: [String] = [],
+        queries: [String] = [],
         parallel: Int = 200
     ) async throws -> BenchClients {
         let totals = BenchTotals()
@@ -32,12 +34,13 @@ struct BenchClients {
             let results = try await withThrowingTaskGroup(of: (any Channel).self) { group2 in
                 for index in opened..<(opened + batch) {
                     let token = tokens.isEmpty ? nil : tokens[index % tokens.count]
+                    let target = queries.isEmpty ? path : path + "?" + queries[index % queries.count]
                     group2.addTask {
                         let headers = token.map { [("Authorization", "Bearer \($0)")] } ?? []
                         let (channel, result) = try await openWebSocket(
                             host: host,
                             port: port,
-                            path: path,
+                            path: target,
                             headers: headers,
                             group: group,
                             upgradePipeline: counting
