@@ -37,7 +37,11 @@ extension GatewayOptions {
     /// With `tenantsByQuery`, every client holds the same full-access token and asks for its tenant's subaccount
     /// with `subaccount=` instead: the same groups and deliveries as pinned tokens, so the two runs show what the
     /// tokens themselves cost.
-    func openLiveClients(measureLatency: Bool, tenants: Int = 0, tenantsByQuery: Bool = false) async throws -> (
+    func openLiveClients(
+        measureLatency: Bool,
+        tenants: Int = 0,
+        tenantsByQuery: Bool = false
+    ) async throws -> (
         MultiThreadedEventLoopGroup, BenchClients
     ) {
         let tokens = try await clientTokens(tenants: tenantsByQuery ? 0 : tenants)
