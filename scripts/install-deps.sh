@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the product and its tests need, when they are missing.
-#   scripts/install-deps.sh run    what `make run` needs: build libraries and redis-server
+#   scripts/install-deps.sh run    what `make run` needs: build libraries, redis-server, and pip (for the Swagger UI
+#                                  files of /doc, see scripts/install-swagger-ui.sh)
 #   scripts/install-deps.sh test   plus what the tests drive: nginx, Chromium with chromedriver, python3-venv
 set -euo pipefail
 profile=${1:-run}
-packages=(libhiredis-dev libevent-dev redis-server redis-tools pkg-config)
+packages=(libhiredis-dev libevent-dev redis-server redis-tools pkg-config python3-pip)
 if [ "$profile" = test ]; then
   packages+=(nginx-light chromium chromium-driver python3-venv curl)
 fi

@@ -7,6 +7,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh run
+# Swagger UI for /doc, served by hook-ingest itself (unless SWAGGER_UI_DIR names other files); without it (no PyPI
+# at hand) the page uses the CDN instead.
+if [ -n "${SWAGGER_UI_DIR:-}" ]; then
+  :
+elif swagger_ui_dir=$(scripts/install-swagger-ui.sh); then
+  export SWAGGER_UI_DIR="$PWD/$swagger_ui_dir"
+else
+  echo "Swagger UI files not installed: /doc loads Swagger UI from unpkg.com, or shows the raw document." >&2
+fi
 
 INGEST_PORT=${INGEST_PORT:-8080}
 GATEWAY_PORT=${GATEWAY_PORT:-8081}

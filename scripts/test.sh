@@ -18,6 +18,9 @@ if [ ! -x "$venv/bin/openapi-spec-validator" ] || [ ! -x "$venv/bin/schemathesis
   echo "${python_tools[*]}" > "$venv/.pins"
 fi
 export PATH="$PWD/$venv/bin:$PATH"
+# The Swagger UI files hook-ingest serves under /doc/ (pinned wheel from PyPI, into .build-assets/swagger-ui): the
+# browser test of /doc runs with no network and needs them.
+scripts/install-swagger-ui.sh >/dev/null
 export TEST_OUTPUT_DIR="$PWD/test-output"
 mkdir -p "$TEST_OUTPUT_DIR"
 

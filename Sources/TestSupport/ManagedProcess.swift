@@ -16,7 +16,14 @@ package final class ManagedProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var exitStatus: Int32?
 
-    package init(name: String, executable: String, arguments: [String], environment: [String: String] = [:]) throws {
+    /// `workingDirectory`: where the process starts (default: the test runner's, the package root under `swift test`).
+    package init(
+        name: String,
+        executable: String,
+        arguments: [String],
+        environment: [String: String] = [:],
+        workingDirectory: String? = nil
+    ) throws {
         self.name = name
         let directory = TestPaths.outputDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -27,7 +34,8 @@ package final class ManagedProcess: @unchecked Sendable {
 
         var merged = ProcessInfo.processInfo.environment
         // Tests choose their own configuration; inherited settings must not leak in.
-        for key in merged.keys where key.hasPrefix("INGEST_") || key.hasPrefix("GATEWAY_") || key.hasPrefix("MANDRILL_") || key.hasPrefix("REDIS_") {
+        let ours = ["INGEST_", "GATEWAY_", "MANDRILL_", "REDIS_", "SWAGGER_UI_"]
+        for key in merged.keys where ours.contains(where: key.hasPrefix) {
             merged[key] = nil
         }
         for (key, value) in environment { merged[key] = value }
@@ -50,14 +58,18 @@ package final class ManagedProcess: @unchecked Sendable {
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        // Another working directory through coreutils' `env -C`, which then execs the program in the same process
+        // (Glibc's posix_spawn_file_actions_addchdir_np is not visible to Swift).
+        let program = workingDirectory == nil ? executable : "/usr/bin/env"
+        let commandLine = workingDirectory.map { ["/usr/bin/env", "-C", $0, executable] + arguments } ?? [executable] + arguments
+        let argv = commandLine.map { strdup($0) } + [nil]
         let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }
         }
         var pid = pid_t()
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        let result = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
         guard result == 0 else { throw TestSupportError("cannot start \(executable): \(String(cString: strerror(result)))") }
         processIdentifier = pid
     }

@@ -19,7 +19,8 @@ package final class ProductProcess: Sendable {
         arguments: [String],
         environment: [String: String] = [:],
         readinessPath: String = "/readyz",
-        port: Int? = nil
+        port: Int? = nil,
+        workingDirectory: String? = nil
     ) async throws -> ProductProcess {
         let path = TestPaths.executable(executable)
         guard FileManager.default.isExecutableFile(atPath: path) else {
@@ -32,7 +33,8 @@ package final class ProductProcess: Sendable {
                 name: "\(executable)-\(port)",
                 executable: path,
                 arguments: ["--host", "127.0.0.1", "--port", String(port)] + arguments,
-                environment: environment
+                environment: environment,
+                workingDirectory: workingDirectory
             )
             do {
                 try await waitUntil("\(executable) on port \(port) to answer \(readinessPath) (log: \(process.logFile.path))") {

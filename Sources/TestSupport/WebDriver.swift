@@ -7,8 +7,9 @@ package final class WebDriver: Sendable {
     private let port: Int
     private let session: String
 
-    /// Starts chromedriver and a headless Chromium session.
-    package static func start() async throws -> WebDriver {
+    /// Starts chromedriver and a headless Chromium session. `offline`: the browser reaches loopback addresses only;
+    /// every other host name fails to resolve, and every other request goes to a proxy that is not there.
+    package static func start(offline: Bool = false) async throws -> WebDriver {
         let chromedriver = try requireExecutableFunction("chromedriver", hint: "apt-get install chromium chromium-driver")
         let chromium = try requireExecutableFunction("chromium", hint: "apt-get install chromium")
         let port = freePort()
@@ -17,13 +18,20 @@ package final class WebDriver: Sendable {
             guard driver.isRunning else { throw TestSupportError("chromedriver exited: \(driver.log)") }
             return isListening(port: port)
         }
+        var arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,900"]
+        if offline {
+            arguments += [
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--proxy-server=http://127.0.0.1:\(freePort())",
+                "--proxy-bypass-list=127.0.0.1",
+            ]
+        }
         let capabilities: [String: Any] = [
             "capabilities": [
                 "alwaysMatch": [
                     "browserName": "chrome",
                     "goog:chromeOptions": [
                         "binary": chromium,
-                        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,900"],
+                        "args": arguments,
                     ],
                 ]
             ]

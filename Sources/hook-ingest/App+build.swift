@@ -34,6 +34,16 @@ func buildApplication(
         )
     }
 
+    var swaggerUI: SwaggerUIAssets?
+    if let directory = configuration.swaggerUIDirectory {
+        swaggerUI = try SwaggerUIAssets.load(directory: directory)
+        logger.info("Swagger UI for /doc served from local files", metadata: ["directory": .string(directory)])
+    } else {
+        logger.info(
+            "No Swagger UI files found (scripts/install-swagger-ui.sh installs them, --swagger-ui-dir names them): /doc loads Swagger UI from unpkg.com, or shows the raw document"
+        )
+    }
+
     // No request-logging middleware: it would log query strings, and a webhook URL may carry a secret there
     // (Mandrill's own advice instead of IP allow-lists). The controllers log outcomes without them.
     let router = Router(context: IngestRequestContext.self, options: .autoGenerateHeadEndpoints)
@@ -41,7 +51,7 @@ func buildApplication(
         .addRoutes(to: router)
     EventsController(store: store, access: access, metrics: metrics, logger: logger).addRoutes(to: router)
     HealthController(redis: redis, metrics: metrics).addRoutes(to: router)
-    DocsController().addRoutes(to: router)
+    DocsController(swaggerUI: swaggerUI).addRoutes(to: router)
 
     return Application(
         router: router,

@@ -16,13 +16,14 @@ struct CommandLineTests {
             ("--body-timeout", "INGEST_BODY_TIMEOUT"), ("--idle-timeout", "INGEST_IDLE_TIMEOUT"), ("--max-form-fields", "INGEST_MAX_FORM_FIELDS"),
             ("--stream-max-age", "STREAM_MAX_AGE"), ("--large-event-bytes", "LARGE_EVENT_BYTES"), ("--large-event-memory", "LARGE_EVENT_MEMORY"),
             ("--tokens", "AUTH_TOKENS"), ("--jwt-secrets", "JWT_SECRETS"), ("--jwks-file", "JWKS_FILE"), ("--jwt-audience", "JWT_AUDIENCE"),
-            ("--public-read", "PUBLIC_READ"), ("--allowed-hosts", "ALLOWED_HOSTS"),
+            ("--public-read", "PUBLIC_READ"), ("--allowed-hosts", "ALLOWED_HOSTS"), ("--swagger-ui-dir", "SWAGGER_UI_DIR"),
         ]
         for (option, variable) in options {
             #expect(help.contains(option), "\(option)")
             #expect(help.contains("env: \(variable)"), "\(variable)")
         }
         #expect(help.contains("MANDRILL_WEBHOOK_URL") && help.contains("MANDRILL_WEBHOOK_KEYS"))
+        #expect(help.contains("default: .build-assets/swagger-ui or /usr/share/mandrill-live/swagger-ui"))
         #expect(help.contains("default: 33554432"))
     }
 
@@ -65,6 +66,7 @@ struct CommandLineTests {
             (["--max-concurrent-bodies", "0"], "--max-concurrent-bodies must be from 1"),
             (["--max-form-fields", "0"], "--max-form-fields must be from 1"),
             (["--body-timeout", "1ms"], "--body-timeout must be at least"), (["--stream-max-age", "5s"], "--stream-max-age must be 0"),
+            (["--swagger-ui-dir", "/nonexistent/swagger-ui"], "--swagger-ui-dir /nonexistent/swagger-ui must hold swagger-ui-bundle.js"),
         ] {
             let (code, text) = try await runCommand(TestPaths.executable("hook-ingest"), arguments)
             #expect(code != 0 && text.contains(message), "\(arguments): \(text)")

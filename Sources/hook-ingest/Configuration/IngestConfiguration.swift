@@ -16,10 +16,17 @@ struct IngestConfiguration: Sendable {
     var retention = StreamRetention()
     var dedupTTL: Duration = .seconds(7 * 86400)
     var messageTTL: Duration = .seconds(30 * 86400)
+    /// Where the Swagger UI files of `/doc` are read from at start; `nil`: the page loads them from the CDN.
+    var swaggerUIDirectory: String?
 
     init() {}
 
-    init(options: IngestOptions, access: AccessOptions, environment: EnvironmentValues) throws(ConfigurationError) {
+    init(
+        options: IngestOptions,
+        access: AccessOptions,
+        environment: EnvironmentValues,
+        swaggerUICandidates: [String] = SwaggerUIAssets.defaultDirectories
+    ) throws(ConfigurationError) {
         self.access = try AccessConfiguration(options: access, environment: environment)
         host = resolve(options.host, environment.string("INGEST_HOST"), default: host)
         port = resolve(options.port, try environment.int("INGEST_PORT"), default: port)
@@ -82,6 +89,18 @@ struct IngestConfiguration: Sendable {
             try environment.duration("MESSAGE_TTL"),
             default: messageTTL
         )
+
+        // A directory named explicitly must hold the files (a typo should not go unnoticed); the default places are
+        // only looked at.
+        if let directory = options.swaggerUIDir ?? environment.string("SWAGGER_UI_DIR") {
+            guard SwaggerUIAssets.isComplete(directory) else {
+                let names = SwaggerUIAssets.files.map(\.name).joined(separator: " and ")
+                throw ConfigurationError("--swagger-ui-dir \(directory) must hold \(names): run scripts/install-swagger-ui.sh \(directory)")
+            }
+            swaggerUIDirectory = directory
+        } else {
+            swaggerUIDirectory = SwaggerUIAssets.firstComplete(of: swaggerUICandidates)
+        }
 
         if let path = options.config ?? environment.string("INGEST_CONFIG") {
             registrations += try RegistrationFile.load(path: path)

@@ -74,5 +74,14 @@ struct IngestOptions: ParsableArguments {
     @Option(name: .long, help: "How long a message record lives after its last event; 0 keeps it forever (env: MESSAGE_TTL, default: 30d).")
     var messageTTL: String?
 
+    @Option(
+        name: .customLong("swagger-ui-dir"),
+        help: ArgumentHelp(
+            "Directory of the Swagger UI files /doc serves, as scripts/install-swagger-ui.sh installs them (env: SWAGGER_UI_DIR, default: .build-assets/swagger-ui or /usr/share/mandrill-live/swagger-ui, the first that has them; with neither, /doc loads Swagger UI from unpkg.com).",
+            valueName: "directory"
+        )
+    )
+    var swaggerUIDir: String?
+
     init() {}
 }

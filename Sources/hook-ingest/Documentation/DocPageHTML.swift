@@ -34,19 +34,25 @@ enum DocPageHTML {
 (function () {
   "use strict";
   var SPEC_URL = "/openapi.json";
-  var BUNDLE_URL = "https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js";
-  var CSS_URL = "https://unpkg.com/swagger-ui-dist@5/swagger-ui.css";
-  var WAIT_MS = 4000;
+  // Swagger UI comes from this hook-ingest first (/doc/…, installed with it); only when it has no copy (404), from
+  // the CDN (the same release); when that fails too, the page shows the raw document.
+  var CDN_BASE = "https://unpkg.com/swagger-ui-dist@4.15.5/";
+  var SOURCES = [
+    { name: "local", bundle: "/doc/swagger-ui-bundle.js", css: "/doc/swagger-ui.css", waitMs: 15000 },
+    { name: "cdn", bundle: CDN_BASE + "swagger-ui-bundle.js", css: CDN_BASE + "swagger-ui.css", waitMs: 4000 }
+  ];
   // The document names hook-ingest's default address; "Try it out" goes to the hook-ingest serving this page instead.
   var INGEST_DEFAULT = "http://127.0.0.1:8080";
   var state = "loading"; // "loading" | "ui" | "raw"
   var timer;
+  var current = null; // the source being loaded
 
   // Shows the document as text: works with no network at all and never interprets its content as HTML.
   function showRaw(reason) {
     if (state !== "loading") return;
     state = "raw";
     clearTimeout(timer);
+    document.documentElement.setAttribute("data-swagger-ui", "raw");
     if (window.console && reason) console.warn("Swagger UI unavailable (" + reason + "); showing the raw document");
     var note = document.getElementById("fallback-note");
     var pre = document.getElementById("raw-spec");
@@ -93,23 +99,44 @@ enum DocPageHTML {
       });
       state = "ui";
       clearTimeout(timer);
+      document.documentElement.setAttribute("data-swagger-ui", current ? current.name : "unknown");
     } catch (error) {
       showRaw(error && error.message);
     }
   }
 
-  timer = setTimeout(function () { showRaw("timed out after " + WAIT_MS + " ms"); }, WAIT_MS);
-  // Both assets are added from here, not as tags, so that an unreachable CDN never blocks this script or the page.
-  var css = document.createElement("link");
-  css.rel = "stylesheet";
-  css.href = CSS_URL;
-  document.head.appendChild(css);
-  var script = document.createElement("script");
-  script.src = BUNDLE_URL;
-  script.async = true;
-  script.onload = startUI;
-  script.onerror = function () { showRaw("script failed to load"); };
-  document.head.appendChild(script);
+  // Loads SOURCES[index]; when it cannot be loaded, the next one, and after the last the raw document. The assets are
+  // added from here, not as tags, so that an unreachable server never blocks this script or the page.
+  function load(index) {
+    if (state !== "loading") return;
+    var source = SOURCES[index];
+    if (!source) return showRaw("no source of Swagger UI could be loaded");
+    current = source;
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = source.css;
+    document.head.appendChild(css);
+    var script = document.createElement("script");
+    var failed = false;
+    function next(reason) {
+      if (failed || state !== "loading") return;
+      failed = true;
+      clearTimeout(timer);
+      css.remove();
+      script.remove();
+      if (window.console) console.info("Swagger UI not loaded from " + source.bundle + " (" + reason + ")");
+      load(index + 1);
+    }
+    clearTimeout(timer);
+    timer = setTimeout(function () { next("timed out after " + source.waitMs + " ms"); }, source.waitMs);
+    script.src = source.bundle;
+    script.async = true;
+    script.onload = function () { if (!failed) startUI(); };
+    script.onerror = function () { next("script failed to load"); };
+    document.head.appendChild(script);
+  }
+
+  load(0);
 })();
 </script>
 </body>

@@ -1124,7 +1124,7 @@ enum OpenAPIDocument {
         ],
         "operationId": "getDocPage",
         "summary": "This documentation (Swagger UI)",
-        "description": "An HTML page that renders `/openapi.json` with Swagger UI (loaded from unpkg.com). When those assets cannot be loaded (no internet access), it shows the raw OpenAPI document instead.",
+        "description": "An HTML page that renders `/openapi.json` with Swagger UI. Swagger UI's files come from this hook-ingest (`/doc/swagger-ui-bundle.js`, `/doc/swagger-ui.css`), so the page needs no internet access; when this hook-ingest has none installed (404), the page loads the same release from unpkg.com, and when that fails too it shows the raw OpenAPI document.",
         "responses": {
           "200": {
             "description": "The page.",
@@ -1135,6 +1135,128 @@ enum OpenAPIDocument {
                 }
               }
             }
+          }
+        }
+      }
+    },
+    "/doc/swagger-ui-bundle.js": {
+      "summary": "Swagger UI script",
+      "x-process": "hook-ingest",
+      "servers": [
+        {
+          "url": "http://127.0.0.1:8080",
+          "description": "hook-ingest"
+        }
+      ],
+      "get": {
+        "tags": [
+          "hook-ingest"
+        ],
+        "operationId": "getSwaggerUIScript",
+        "summary": "Swagger UI script",
+        "description": "`swagger-ui-bundle.js` of the Swagger UI release that `scripts/install-swagger-ui.sh` installs (`--swagger-ui-dir`), read once at start and served from memory. These two names are the only files under `/doc/`; any other name is 404.",
+        "parameters": [
+          {
+            "name": "If-None-Match",
+            "in": "header",
+            "required": false,
+            "description": "The `ETag` of a copy the client holds: when it is still current, the answer is 304 with no body.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The file.",
+            "headers": {
+              "ETag": {
+                "description": "Changes when another release is installed.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "Cache-Control": {
+                "description": "`public, max-age=86400`.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "content": {
+              "text/javascript": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "304": {
+            "description": "The copy named by `If-None-Match` is current."
+          },
+          "404": {
+            "description": "This hook-ingest has no Swagger UI files (none found at start): the page falls back to the CDN."
+          }
+        }
+      }
+    },
+    "/doc/swagger-ui.css": {
+      "summary": "Swagger UI stylesheet",
+      "x-process": "hook-ingest",
+      "servers": [
+        {
+          "url": "http://127.0.0.1:8080",
+          "description": "hook-ingest"
+        }
+      ],
+      "get": {
+        "tags": [
+          "hook-ingest"
+        ],
+        "operationId": "getSwaggerUIStylesheet",
+        "summary": "Swagger UI stylesheet",
+        "description": "`swagger-ui.css` of the Swagger UI release that `scripts/install-swagger-ui.sh` installs (`--swagger-ui-dir`), read once at start and served from memory. These two names are the only files under `/doc/`; any other name is 404.",
+        "parameters": [
+          {
+            "name": "If-None-Match",
+            "in": "header",
+            "required": false,
+            "description": "The `ETag` of a copy the client holds: when it is still current, the answer is 304 with no body.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The file.",
+            "headers": {
+              "ETag": {
+                "description": "Changes when another release is installed.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "Cache-Control": {
+                "description": "`public, max-age=86400`.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "content": {
+              "text/css": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "304": {
+            "description": "The copy named by `If-None-Match` is current."
+          },
+          "404": {
+            "description": "This hook-ingest has no Swagger UI files (none found at start): the page falls back to the CDN."
           }
         }
       }
