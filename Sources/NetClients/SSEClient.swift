@@ -13,6 +13,10 @@ public final class SSEClient {
     private let socket: RawSocket
     /// Comment lines (`: ping`) seen so far.
     public private(set) var comments = 0
+    /// The body as sent after de-chunking (a proxy such as nginx may re-frame the gateway's close-delimited body as
+    /// chunks); the socket's pending bytes are the raw input.
+    private var body: [UInt8] = []
+    private var isChunked: Bool { head.header("Transfer-Encoding")?.lowercased() == "chunked" }
 
     private init(socket: RawSocket, head: RawSocket.ResponseHead) {
         self.socket = socket
@@ -40,6 +44,7 @@ public final class SSEClient {
     public func next(timeout: Duration = .seconds(30)) async throws -> Event? {
         let deadline = ContinuousClock.now + timeout
         while true {
+            moveBody()
             if let event = takeEvent() { return event }
             switch await socket.fill(until: deadline) {
             case .data: continue
@@ -63,12 +68,30 @@ public final class SSEClient {
         socket.close()
     }
 
-    /// Cuts one event (up to a blank line) out of the pending bytes; comments alone make no event.
+    /// Moves what arrived into ``body``, removing chunk framing when there is some.
+    private func moveBody() {
+        guard isChunked else {
+            body += socket.pending
+            socket.pending = []
+            return
+        }
+        let crlf: [UInt8] = [13, 10]
+        while let lineEnd = socket.pending.firstRange(of: crlf) {
+            let sizeText = String(decoding: socket.pending[..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeText.trimmingPrefix(" "), radix: 16) else { return }
+            let start = lineEnd.upperBound
+            guard socket.pending.count >= start + size + 2 else { return }
+            body += socket.pending[start..<(start + size)]
+            socket.pending.removeSubrange(..<(start + size + 2))
+        }
+    }
+
+    /// Cuts one event (up to a blank line) out of the body; comments alone make no event.
     private func takeEvent() -> Event? {
         let lf = UInt8(ascii: "\n")
-        while let end = socket.pending.indices.dropLast().first(where: { socket.pending[$0] == lf && socket.pending[$0 + 1] == lf }) {
-            let block = String(decoding: socket.pending[..<end], as: UTF8.self)
-            socket.pending.removeSubrange(...(end + 1))
+        while let end = body.indices.dropLast().first(where: { body[$0] == lf && body[$0 + 1] == lf }) {
+            let block = String(decoding: body[..<end], as: UTF8.self)
+            body.removeSubrange(...(end + 1))
             var id: String?
             var name: String?
             var data: [String] = []
