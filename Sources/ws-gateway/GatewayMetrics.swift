@@ -5,6 +5,7 @@ import Prometheus
 struct GatewayMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let connections: Gauge
+    let sseConnections: Gauge
     let received: Counter
     let delivered: Counter
     let replayed: Counter
@@ -19,7 +20,8 @@ struct GatewayMetrics: Sendable {
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
-        connections = registry.gauge("gateway_connections", help: "Open WebSocket connections.")
+        connections = registry.gauge("gateway_connections", help: "Open stream connections (WebSocket and SSE; what --max-connections counts).")
+        sseConnections = registry.gauge("gateway_sse_connections", help: "Open Server-Sent Events streams (part of gateway_connections).")
         received = registry.counter("gateway_messages_received", help: "Events received from the Redis subscription or gap fill.")
         delivered = registry.counter("gateway_messages_delivered", help: "Event frames written to WebSocket clients (live).")
         replayed = registry.counter("gateway_messages_replayed", help: "Event frames sent from history for since= and backlog=.")
@@ -50,6 +52,10 @@ struct GatewayMetrics: Sendable {
     }
 
     func rejected(reason: String) {
-        registry.counter("gateway_connections_rejected", help: "WebSocket handshakes refused, by reason.", labels: [("reason", reason)]).increment()
+        registry.counter(
+            "gateway_connections_rejected",
+            help: "Stream requests (WebSocket handshakes and SSE requests) refused, by status.",
+            labels: [("reason", reason)]
+        ).increment()
     }
 }

@@ -12,34 +12,6 @@ struct LoadBalancerTests {
     static let signedURL = "https://hooks.example.com/mandrill/events"
     static let key = "lb-key"
 
-    /// Renders the checked-in template and starts nginx on a free port.
-    private func startNginx(ingests: [ProductProcess], gateways: [ProductProcess]) async throws -> (ManagedProcess, Int) {
-        let nginx = try #require(which("nginx"), "nginx is not installed (apt-get install nginx-light)")
-        let port = freePort()
-        let prefix = TestPaths.outputDirectory.appendingPathComponent("nginx-\(port)")
-        try FileManager.default.createDirectory(at: prefix, withIntermediateDirectories: true)
-        var config = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("deploy/nginx/mandrill-live.conf"), encoding: .utf8)
-        let replacements = [
-            "__LISTEN_PORT__": String(port), "__PREFIX__": prefix.path,
-            "__INGEST_1__": "127.0.0.1:\(ingests[0].port)", "__INGEST_2__": "127.0.0.1:\(ingests[1].port)",
-            "__GATEWAY_1__": "127.0.0.1:\(gateways[0].port)", "__GATEWAY_2__": "127.0.0.1:\(gateways[1].port)",
-        ]
-        for (placeholder, value) in replacements { config = config.replacingOccurrences(of: placeholder, with: value) }
-        #expect(!config.contains("__"), "every placeholder is filled")
-        let file = prefix.appendingPathComponent("nginx.conf")
-        try config.write(to: file, atomically: true, encoding: .utf8)
-        let process = try ManagedProcess(
-            name: "nginx-\(port)",
-            executable: nginx,
-            arguments: ["-p", prefix.path, "-c", file.path, "-g", "daemon off;"]
-        )
-        try await waitUntil("nginx on \(port) (log: \(process.logFile.path))") {
-            guard process.isRunning else { throw TestSupportError("nginx exited: \(process.log)") }
-            return isListening(port: port)
-        }
-        return (process, port)
-    }
-
     /// POSTs like Mandrill: a batch that did not get a 200 is sent again until it does.
     private func deliver(_ batch: SignedBatch, port: Int) async throws -> Int {
         var attempts = 0
@@ -64,7 +36,7 @@ struct LoadBalancerTests {
             try await ProductProcess.start("ws-gateway", arguments: ["--redis-url", redis.url]),
             try await ProductProcess.start("ws-gateway", arguments: ["--redis-url", redis.url]),
         ]
-        let (nginx, port) = try await startNginx(ingests: ingests, gateways: gateways)
+        let (nginx, port) = try await NginxFixture.start(ingests: ingests, gateways: gateways)
         let clients = (0..<8).map { _ in ResumingClient(port: port) }
         try await waitUntil("every client connected through nginx") { clients.allSatisfy { $0.connections >= 1 } }
 

@@ -42,6 +42,15 @@ struct OpenAPIContractTests {
             let process = try #require(item["x-process"] as? String, "\(path) has no x-process")
             let port = process == "hook-ingest" ? ingest.port : gateway.port
             let concretePath = path.replacingOccurrences(of: "{id}", with: "no-such-message")
+            if path == "/sse/email/" {
+                // A stream's body never ends, so only its head is read.
+                let stream = try await SSEClient.open(port: port, path: path)
+                let documented = Set(((item["get"] as? [String: Any])?["responses"] as? [String: Any] ?? [:]).keys.compactMap(Int.init))
+                #expect(documented.contains(stream.head.status), "GET \(path) answered \(stream.head.status)")
+                stream.close()
+                checked += 1
+                continue
+            }
             for (method, operation) in item {
                 guard let operation = operation as? [String: Any], let responses = operation["responses"] as? [String: Any] else { continue }
                 let documented = Set(responses.keys.compactMap(Int.init))

@@ -1772,6 +1772,242 @@ enum OpenAPIDocument {
           }
         }
       }
+    },
+    "/sse/email/": {
+      "summary": "Live event stream (Server-Sent Events)",
+      "x-process": "ws-gateway",
+      "servers": [
+        {
+          "url": "http://127.0.0.1:8081",
+          "description": "ws-gateway"
+        }
+      ],
+      "get": {
+        "tags": [
+          "ws-gateway"
+        ],
+        "operationId": "openEventSourceStream",
+        "summary": "Open the live event stream as Server-Sent Events",
+        "description": "**A `text/event-stream` that never ends** (WHATWG HTML, Server-Sent Events): the same stream as `/ws/email/`, for clients that cannot or would rather not speak WebSocket. Same query (filters, `since`, `backlog`), same auth (`Authorization: Bearer` or `token=`; there are no subprotocols), same Host and Origin checks, same refusals with the same JSON bodies, and the same `--max-connections` slots. Try it with `curl -N 'http://127.0.0.1:8081/sse/email/?types=open,click&backlog=10'`, or in a page: `new EventSource('/sse/email/?types=open,click')`.\n\n### Resuming\n\n`EventSource` reconnects by itself and sends the last `id:` it saw as `Last-Event-ID`, which means `since=` (and replaces `backlog=`): every matching event after it, once, in order, then live. An explicit `since=` in the URL wins over the header, so a page should leave `since=` out of its `EventSource` URL.\n\n### What the server sends\n\n* an **event**: `id: <stream id>` then `data: <Envelope>` then a blank line; no `event:` line, so `onmessage` receives it. An envelope with line breaks in its JSON is split over several `data:` lines (the client joins them back).\n* a **control message** (`live`, `history_trimmed`, `scan_limit`, `token_expired`, as on the WebSocket): `event: control` then `data: {\"control\":…}`; listen with `addEventListener('control', …)`. It has no `id:`.\n* `: ping` (a comment) every 15 s, so that proxies keep an idle stream open.\n\nWhere the WebSocket would close with 4001, 4008, 4009, 1001 or 1011, the response simply ends (after the `token_expired` or `scan_limit` control message where there is one); reconnecting with `Last-Event-ID` loses nothing. The body is close-delimited (`Connection: close`, no `Content-Length`, not chunked). Proxies must not buffer it (nginx: `proxy_buffering off`; the gateway also sends `X-Accel-Buffering: no`).",
+        "security": [
+          {
+            "readerBearer": []
+          },
+          {
+            "readerQueryToken": []
+          },
+          {}
+        ],
+        "parameters": [
+          {
+            "name": "types",
+            "in": "query",
+            "required": false,
+            "description": "Event types, comma-separated (OR), e.g. `open,click`. Note the plural (the read API's is `type`).",
+            "schema": {
+              "type": "string"
+            },
+            "example": "open,click"
+          },
+          {
+            "name": "email",
+            "in": "query",
+            "required": false,
+            "description": "Recipient addresses (the envelope's `email`), comma-separated (OR), compared case-insensitively.",
+            "schema": {
+              "type": "string"
+            },
+            "example": "jane.doe@example.com"
+          },
+          {
+            "name": "tag",
+            "in": "query",
+            "required": false,
+            "description": "Tags, comma-separated (OR): an event matches when its `msg.tags` (or `reject.tags`) holds any of them.",
+            "schema": {
+              "type": "string"
+            },
+            "example": "order-shipped"
+          },
+          {
+            "name": "subaccount",
+            "in": "query",
+            "required": false,
+            "description": "Mandrill subaccounts, comma-separated (OR), read from `msg.subaccount` or `reject.subaccount`.",
+            "schema": {
+              "type": "string"
+            },
+            "example": "shop-eu"
+          },
+          {
+            "name": "since",
+            "in": "query",
+            "required": false,
+            "description": "Resume: replay every matching event **after** this stream id (exclusive), then go live with no gap and no duplicate. Use the `id` of the last event you received. Not with `backlog`.",
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]+(-[0-9]+)?$",
+              "description": "A Redis stream entry id, `<milliseconds>-<sequence>`. A bare `<milliseconds>` means sequence 0."
+            },
+            "example": "1764412345678-0"
+          },
+          {
+            "name": "backlog",
+            "in": "query",
+            "required": false,
+            "description": "Start with the last N matching events (oldest first), then go live. `0` means live only. At most `--max-backlog` (default 10000). Not with `since`.",
+            "schema": {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 10000
+            },
+            "example": 100
+          },
+          {
+            "name": "token",
+            "in": "query",
+            "required": false,
+            "description": "A reader token (see Auth above), when neither the `Authorization` header nor the `bearer` subprotocol pair can be used. Needed once a token option is set.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "Last-Event-ID",
+            "in": "header",
+            "required": false,
+            "description": "Sent by `EventSource` when it reconnects: the `id` of the last event it received. Means `since=` when the query has no `since`, and replaces `backlog`.",
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]+(-[0-9]+)?$"
+            },
+            "example": "1764412345678-0"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The stream: events and control messages as described above, until the server ends it.",
+            "headers": {
+              "Cache-Control": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": "no-cache"
+              },
+              "X-Accel-Buffering": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": "no"
+              }
+            },
+            "content": {
+              "text/event-stream": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": "event: control\ndata: {\"control\":\"live\",\"last_id\":null}\n\nid: 1764412345678-0\ndata: {\"id\":\"1764412345678-0\",\"type\":\"open\",\"email\":\"jane.doe@example.com\",\"event\":{}}\n\n: ping\n\n"
+              }
+            }
+          },
+          "400": {
+            "description": "The query or `Last-Event-ID` is not valid: `since` or `Last-Event-ID` that is not a stream id, `backlog` out of range, or both `since` and `backlog`.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "examples": {
+                  "since": {
+                    "summary": "since is not a stream id",
+                    "value": {
+                      "error": "since must be a stream id such as 1764412345678-0"
+                    }
+                  },
+                  "backlog": {
+                    "summary": "backlog out of range",
+                    "value": {
+                      "error": "backlog must be a number from 0 to 10000"
+                    }
+                  },
+                  "both": {
+                    "summary": "since and backlog together",
+                    "value": {
+                      "error": "use either since= or backlog=, not both"
+                    }
+                  },
+                  "lastEventID": {
+                    "summary": "Last-Event-ID is not a stream id",
+                    "value": {
+                      "error": "Last-Event-ID must be a stream id such as 1764412345678-0"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No token, or one that is not valid, once a token option is set.",
+            "headers": {
+              "WWW-Authenticate": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": "Bearer"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "example": {
+                  "error": "a valid token is required"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "An `Origin` that does not match `--allowed-origins` (scheme, host and port), or a public address with no token option set (the body says which option to set).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "example": {
+                  "error": "origin not allowed"
+                }
+              }
+            }
+          },
+          "421": {
+            "description": "The request's `Host` is not one this process answers to (`--allowed-hosts`; on loopback only `localhost`, `127.0.0.1` and `[::1]`): this closes DNS rebinding.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "example": {
+                  "error": "this Host is not served here (see --allowed-hosts)"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The gateway already holds `--max-connections` WebSocket connections: try another instance, or later.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "example": {
+                  "error": "gateway at capacity: try another instance or later"
+                }
+              }
+            }
+          }
+        }
+      }
     }
   },
   "components": {

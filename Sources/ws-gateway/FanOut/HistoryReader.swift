@@ -25,7 +25,7 @@ struct HistoryReader: Sendable {
     static let pageSize = 500
 
     /// Starts the replay the connection asked for. Call on the connection's event loop.
-    func start(for connection: WebSocketConnection, on eventLoop: any EventLoop) {
+    func start(for connection: StreamConnection, on eventLoop: any EventLoop) {
         let box = NIOLoopBound(connection, eventLoop: eventLoop)
         switch connection.request.start {
         case .live:
@@ -38,7 +38,7 @@ struct HistoryReader: Sendable {
     }
 
     /// When entries after `since` were already trimmed, the client is told so before the partial replay.
-    private func checkTrimming(since: StreamID, box: NIOLoopBound<WebSocketConnection>, eventLoop: any EventLoop) {
+    private func checkTrimming(since: StreamID, box: NIOLoopBound<StreamConnection>, eventLoop: any EventLoop) {
         redis.send(RedisCommand("XINFO", "STREAM", keys.stream)) { result in
             eventLoop.execute {
                 let connection = box.value
@@ -62,7 +62,7 @@ struct HistoryReader: Sendable {
     }
 
     /// Replays from `start` (an XRANGE bound: `(id` exclusive, `id` inclusive) to the end of the stream.
-    private func readForward(from start: String, scanned: Int, box: NIOLoopBound<WebSocketConnection>, eventLoop: any EventLoop) {
+    private func readForward(from start: String, scanned: Int, box: NIOLoopBound<StreamConnection>, eventLoop: any EventLoop) {
         let command = RedisCommand("XRANGE", keys.stream, start, "+", "COUNT", String(Self.pageSize))
         StreamPage.read(command, requested: Self.pageSize, byteBudget: pageBytes, on: redis) { result in
             eventLoop.execute {
@@ -102,7 +102,7 @@ struct HistoryReader: Sendable {
 
     /// Walks back from the newest entry counting matches, until `count` matched, the stream's start, or the scan
     /// budget; then replays forward from the oldest match found. Only positions are kept, never the events.
-    private func findBacklogStart(_ walk: BacklogWalk, box: NIOLoopBound<WebSocketConnection>, eventLoop: any EventLoop) {
+    private func findBacklogStart(_ walk: BacklogWalk, box: NIOLoopBound<StreamConnection>, eventLoop: any EventLoop) {
         let end = walk.before.map { "(\($0)" } ?? "+"
         let command = RedisCommand("XREVRANGE", keys.stream, end, "-", "COUNT", String(Self.pageSize))
         StreamPage.read(command, requested: Self.pageSize, byteBudget: pageBytes, on: redis) { result in
@@ -132,7 +132,7 @@ struct HistoryReader: Sendable {
         }
     }
 
-    private func fail(_ connection: WebSocketConnection) {
+    private func fail(_ connection: StreamConnection) {
         connection.close(code: CloseCode.internalError, reason: "history unavailable: reconnect with since=")
     }
 }

@@ -16,8 +16,12 @@ final class LoopHub: @unchecked Sendable {
     private var groups: [EventFilter: Group] = [:]
     /// The same groups by the subaccounts they pin: a publication visits only those that can match it.
     private var index = FanOutIndex<Group>()
-    private var dirty: [WebSocketConnection] = []
+    private var dirty: [StreamConnection] = []
     private var pingTask: RepeatedTask?
+    private var keepAliveTask: RepeatedTask?
+    /// SSE clients get a `: ping` comment this often: shorter than the idle timeouts of common proxies (nginx's
+    /// default `proxy_read_timeout` is 60 s), whatever `--ping-interval` says for WebSockets.
+    static let sseKeepAlive: Duration = .seconds(15)
     /// Frames one client gets per pass at most before the pass flushes and yields to socket I/O: this bounds how
     /// much one burst queues per client between flushes. A pass takes publications until some client got this
     /// many, so that clients that want a fraction of the events (one tenant's subaccount) still get up to this many
@@ -41,7 +45,7 @@ final class LoopHub: @unchecked Sendable {
     /// Clients with the same filter: the filter is evaluated once per publication for all of them.
     private final class Group: FanOutGroup {
         let filter: EventFilter
-        var connections: [ObjectIdentifier: WebSocketConnection] = [:]
+        var connections: [ObjectIdentifier: StreamConnection] = [:]
 
         init(filter: EventFilter) {
             self.filter = filter
@@ -74,7 +78,7 @@ final class LoopHub: @unchecked Sendable {
 
     // MARK: - Event loop
 
-    func add(_ connection: WebSocketConnection) {
+    func add(_ connection: StreamConnection) {
         eventLoop.preconditionInEventLoop()
         let filter = connection.request.filter
         let group: Group
@@ -88,7 +92,7 @@ final class LoopHub: @unchecked Sendable {
         group.connections[ObjectIdentifier(connection)] = connection
     }
 
-    func remove(_ connection: WebSocketConnection) {
+    func remove(_ connection: StreamConnection) {
         let filter = connection.request.filter
         guard let group = groups[filter] else { return }
         group.connections[ObjectIdentifier(connection)] = nil
@@ -155,22 +159,26 @@ final class LoopHub: @unchecked Sendable {
         dirty.removeAll(keepingCapacity: true)
     }
 
-    /// Starts the shared ping timer of this loop (one timer for all its clients).
+    /// Starts the shared ping timers of this loop (one for all its WebSocket clients, one for all its SSE clients).
     func startPinging(every interval: Duration) {
         let amount = TimeAmount(interval)
-        pingTask = eventLoop.scheduleRepeatedTask(initialDelay: amount, delay: amount) { [self] _ in pingAll() }
+        pingTask = eventLoop.scheduleRepeatedTask(initialDelay: amount, delay: amount) { [self] _ in pingAll(.webSocket) }
+        let keepAlive = TimeAmount(Self.sseKeepAlive)
+        keepAliveTask = eventLoop.scheduleRepeatedTask(initialDelay: keepAlive, delay: keepAlive) { [self] _ in pingAll(.sse) }
     }
 
     func stopPinging() {
         pingTask?.cancel()
         pingTask = nil
+        keepAliveTask?.cancel()
+        keepAliveTask = nil
     }
 
-    /// Closes clients that did not answer the previous ping, and pings the others.
-    private func pingAll() {
-        var dead: [WebSocketConnection] = []
+    /// Closes clients that did not answer the previous ping, and pings the others (SSE clients never answer).
+    private func pingAll(_ framing: StreamFraming) {
+        var dead: [StreamConnection] = []
         for group in groups.values {
-            for connection in group.connections.values {
+            for connection in group.connections.values where connection.framing == framing {
                 if connection.awaitingPong {
                     dead.append(connection)
                 } else {

@@ -1,17 +1,26 @@
 import Common
 import NIOCore
 
-/// One event on its way to clients: what filters look at, and its WebSocket frame, encoded once and shared by
-/// every client that receives it.
+/// One event on its way to clients: what filters look at, and its WebSocket frame and SSE event, each encoded once
+/// and shared by every client that receives it.
+///
+/// Both encodings are built eagerly, on the thread that creates the publication (the Redis thread for live events):
+/// the SSE one costs one copy of the envelope per event, never per client, and building it lazily would need a lock
+/// on a value shared by every event loop. A publication built for one client's replay is built for that client
+/// anyway.
 struct Publication: Sendable {
     let id: StreamID
     let attributes: EventAttributes
+    /// The WebSocket text frame.
     let frame: ByteBuffer
+    /// The same envelope as an SSE event with its `id:` line.
+    let sseFrame: ByteBuffer
 
     init(id: StreamID, attributes: EventAttributes, envelope: some Collection<UInt8>) {
         self.id = id
         self.attributes = attributes
         self.frame = WebSocketFrameBytes.text(envelope)
+        self.sseFrame = SSEFrameBytes.event(id: id, data: envelope)
     }
 
     /// Reads a published envelope; `nil` when the bytes are not one.

@@ -10,13 +10,16 @@ import NIOHTTPTypesHTTP1
 import NIOWebSocket
 
 /// How each accepted connection is served: a WebSocket upgrade on `/ws/email/` becomes a raw SwiftNIO stream
-/// (no task per client, frames encoded once, flushes coalesced); other requests go to the Hummingbird router.
+/// (no task per client, frames encoded once, flushes coalesced); so does a `GET /sse/email/`, taken over before it
+/// reaches the router, so that SSE clients share the hub and its encode-once fan-out; other requests go to the
+/// Hummingbird router.
 ///
 /// A refused upgrade is answered here, not by the router: NIO's upgrade handler does not pass the request of a
 /// failed upgrade on to the HTTP pipeline, so the reason is computed from the head recorded on the way in.
 struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     enum Outcome: Sendable {
         case webSocket
+        case sse
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
         case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, HTTPResponse.Status, String)
     }
@@ -58,13 +61,13 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             let upgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration(
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: .seconds(60), logger: logger))
-                        let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
-                            wrappingChannelSynchronously: channel,
-                            configuration: .init(isOutboundHalfClosureEnabled: true)
-                        )
+                    if let head = handshake.head, head.method == .GET, !head.headers.contains(name: "Upgrade"),
+                        GatewayStreams.isStreamPath(head.uri, framing: .sse)
+                    {
+                        return takeOverSSE(channel, head: head, handshake: handshake, logger: logger)
+                    }
+                    return channel.eventLoop.makeCompletedFuture {
+                        let asyncChannel = try Self.httpChannel(channel, logger: logger)
                         if let head = handshake.head, head.headers.contains(name: "Upgrade") {
                             let (status, reason) = gateway.refusal(for: head, decision: handshake.decision)
                             return Outcome.refused(asyncChannel, status, reason)
@@ -84,7 +87,10 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             outcome.whenComplete { result in
                 // A slot taken in shouldUpgrade is released by the stream once it exists; if the upgrade never
                 // completed, release it here.
-                if case .success(.webSocket) = result { return }
+                switch result {
+                case .success(.webSocket), .success(.sse): return
+                default: break
+                }
                 if handshake.accepted != nil { gateway.admission.releaseSlot() }
             }
             return Value(channel: channel, outcome: outcome)
@@ -94,13 +100,45 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     func handle(value: Value, logger: Logger) async {
         guard let outcome = try? await value.outcome.get() else { return }
         switch outcome {
-        case .webSocket:
+        case .webSocket, .sse:
             // The stream lives on in its NIO handlers; no task stays parked per client.
             return
         case .http(let asyncChannel):
             await handleHTTP(asyncChannel: asyncChannel, logger: logger)
         case .refused(let asyncChannel, let status, let reason):
             await refuse(asyncChannel, status: status, reason: reason)
+        }
+    }
+
+    /// The HTTP/1 pipeline the router (or a refusal) is served through.
+    private static func httpChannel(_ channel: any Channel, logger: Logger) throws -> NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart> {
+        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: .seconds(60), logger: logger))
+        return try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+            wrappingChannelSynchronously: channel,
+            configuration: .init(isOutboundHalfClosureEnabled: true)
+        )
+    }
+
+    /// Admits a `GET /sse/email/` like an upgrade (same checks but the WebSocket headers, same slots) and turns the
+    /// channel into a stream; a refusal goes through the HTTP pipeline like a refused upgrade. The request parts
+    /// the upgrade handler forwards afterwards reach the connection, which drops them.
+    private func takeOverSSE(
+        _ channel: any Channel,
+        head: HTTPRequestHead,
+        handshake: HandshakeRecorder,
+        logger: Logger
+    ) -> EventLoopFuture<Outcome> {
+        let gateway = self.gateway
+        return gateway.decide(head, framing: .sse, on: channel.eventLoop).flatMapThrowing { decision in
+            handshake.decision = decision
+            guard case .accept(let admitted) = decision, gateway.admission.reserveSlot() else {
+                let (status, reason) = gateway.sseRefusal(decision: decision)
+                return Outcome.refused(try Self.httpChannel(channel, logger: logger), status, reason)
+            }
+            handshake.accepted = admitted
+            try gateway.startStream(on: channel, admitted: admitted, framing: .sse)
+            return Outcome.sse
         }
     }
 

@@ -6,7 +6,8 @@ import NIOCore
 import NIOHTTP1
 import NIOWebSocket
 
-/// Admits WebSocket clients and wires each accepted one into its loop's hub, then starts its replay.
+/// Admits stream clients (WebSocket upgrades and SSE requests) and wires each accepted one into its loop's hub,
+/// then starts its replay.
 struct GatewayStreams: Sendable {
     let configuration: GatewayConfiguration
     let admission: WebSocketAdmission
@@ -16,19 +17,37 @@ struct GatewayStreams: Sendable {
     let logger: Logger
 
     static let path = "/ws/email/"
+    static let ssePath = "/sse/email/"
 
-    /// Runs in the upgrader: the decision for a request on the stream path (`nil` for other paths). Waits only
-    /// when a token has to be verified.
-    func decide(_ head: HTTPRequestHead, on eventLoop: any EventLoop) -> EventLoopFuture<WebSocketAdmission.Decision?> {
-        let (path, query) = Self.split(head.uri)
-        guard path == Self.path || path == String(Self.path.dropLast()) else { return eventLoop.makeSucceededFuture(nil) }
+    /// Whether `uri` names the stream path of `framing` (with or without its trailing slash).
+    static func isStreamPath(_ uri: String, framing: StreamFraming) -> Bool {
+        let wanted = framing == .webSocket ? Self.path : Self.ssePath
+        let requested = split(uri).path
+        return requested == wanted || requested == wanted.dropLast()
+    }
+
+    /// Runs in the upgrader (or the SSE takeover): the decision for a request on the stream path of `framing`
+    /// (`nil` for other paths). Waits only when a token has to be verified.
+    func decide(
+        _ head: HTTPRequestHead,
+        framing: StreamFraming = .webSocket,
+        on eventLoop: any EventLoop
+    ) -> EventLoopFuture<WebSocketAdmission.Decision?> {
+        guard Self.isStreamPath(head.uri, framing: framing) else { return eventLoop.makeSucceededFuture(nil) }
+        let query = Self.split(head.uri).query
         let fields = Self.fields(head.headers)
         let host = head.headers.first(name: "Host")
-        if let decision = admission.evaluateWithoutWaiting(query: query, headers: fields, host: host) {
+        if let decision = admission.evaluateWithoutWaiting(query: query, headers: fields, host: host, framing: framing) {
             return eventLoop.makeSucceededFuture(decision)
         }
         let admission = self.admission
-        return eventLoop.makeFutureWithTask { await admission.evaluate(query: query, headers: fields, host: host) }
+        return eventLoop.makeFutureWithTask { await admission.evaluate(query: query, headers: fields, host: host, framing: framing) }
+    }
+
+    /// Why an SSE request that was not accepted was refused: the admission's reason, or capacity.
+    func sseRefusal(decision: WebSocketAdmission.Decision?) -> (HTTPResponse.Status, String) {
+        if case .refuse(let status, let reason) = decision { return (status, reason) }
+        return (.serviceUnavailable, "gateway at capacity: try another instance or later")
     }
 
     /// Why an upgrade request was not accepted, as the status and reason the client gets. `decision` is what
@@ -68,14 +87,17 @@ struct GatewayStreams: Sendable {
         return ByteBuffer(bytes: body)
     }
 
-    /// Installs the stream handlers on an upgraded channel. Runs on the channel's loop.
-    func startStream(on channel: any Channel, admitted: WebSocketAdmission.Admitted) throws {
+    /// Installs the stream handlers on an upgraded channel, or on an SSE request's channel (whose HTTP handlers
+    /// stay, unused for output: the response head is written here as raw bytes, ahead of any event). Runs on the
+    /// channel's loop.
+    func startStream(on channel: any Channel, admitted: WebSocketAdmission.Admitted, framing: StreamFraming = .webSocket) throws {
         let writer = RawFrameWriter()
         let hub = broadcaster.hub(for: channel.eventLoop)
         let admission = self.admission
         let metrics = self.metrics
-        let connection = WebSocketConnection(
+        let connection = StreamConnection(
             request: admitted.request,
+            framing: framing,
             expiresAt: admitted.expiresAt,
             writer: writer,
             hub: hub,
@@ -86,8 +108,10 @@ struct GatewayStreams: Sendable {
         ) {
             admission.releaseSlot()
             metrics.connections.set(to: Double(admission.openConnections))
+            if framing == .sse { metrics.sseConnections.decrement() }
         }
         metrics.connections.set(to: Double(admission.openConnections))
+        if framing == .sse { metrics.sseConnections.increment() }
         // The socket's own write queue is the client's bounded queue: past the high watermark it is a slow consumer.
         let high = configuration.maxQueueBytes
         _ = channel.setOption(ChannelOptions.writeBufferWaterMark, value: .init(low: high / 2, high: high))
@@ -96,6 +120,9 @@ struct GatewayStreams: Sendable {
         // Clients send only small control frames; a small fixed read buffer keeps idle connections cheap.
         _ = channel.setOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048))
         try channel.pipeline.syncOperations.addHandler(writer, position: .first)
+        if framing == .sse {
+            writer.write(SSEFrameBytes.responseHead)
+        }
         try channel.pipeline.syncOperations.addHandler(connection)
         history.start(for: connection, on: channel.eventLoop)
     }

@@ -4,14 +4,16 @@ import Logging
 import NIOCore
 import NIOWebSocket
 
-/// One client stream. Receives the client's frames (it may only send ping, pong and close), and is handed
-/// publications by its loop's ``LoopHub``.
+/// One client stream, WebSocket or SSE (``StreamFraming``), handed publications by its loop's ``LoopHub`` and
+/// history by ``HistoryReader``. A WebSocket client's frames arrive here too (it may only send ping, pong and
+/// close); an SSE client sends nothing after its request, and whatever it sends is dropped.
 ///
 /// Confined to its channel's event loop: every method runs there, which is what makes the non-Sendable state safe.
-final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler {
+final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
 
     let request: StreamRequest
+    let framing: StreamFraming
     /// Unix seconds when the client's token stops counting; `nil`: never.
     private let expiresAt: Double?
     private var expiry: Scheduled<Void>?
@@ -35,6 +37,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
 
     init(
         request: StreamRequest,
+        framing: StreamFraming = .webSocket,
         expiresAt: Double? = nil,
         writer: RawFrameWriter,
         hub: LoopHub,
@@ -45,6 +48,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         onClose: @escaping () -> Void
     ) {
         self.request = request
+        self.framing = framing
         self.expiresAt = expiresAt
         self.stream = ClientStreamState(start: request.start, queueLimit: queueLimit)
         self.writer = writer
@@ -66,8 +70,8 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         }
     }
 
-    /// The token expired while the stream was open: says so, then closes with 4001 so that the client
-    /// reconnects with a fresh token and `since=` (nothing is lost).
+    /// The token expired while the stream was open: says so, then closes with 4001 (SSE: ends the response) so that
+    /// the client reconnects with a fresh token and `since=` or `Last-Event-ID` (nothing is lost).
     private func expireToken() {
         guard !isClosing else { return }
         sendControl(#"{"control":"token_expired"}"#)
@@ -90,7 +94,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
                 closeAsSlowConsumer()
                 return false
             }
-            writer.write(publication.frame)
+            writer.write(bytes(of: publication))
             needsFlush = true
             return true
         case .overflow:
@@ -115,8 +119,9 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
             guard !isClosing, let channel else { return }
             let publication = publications[index]
             stream.replayed(through: publication.id)
-            writer.write(publication.frame)
-            written += publication.frame.readableBytes
+            let encoded = bytes(of: publication)
+            writer.write(encoded)
+            written += encoded.readableBytes
             index += 1
             if written >= pacingBytes, index < publications.endIndex {
                 let rest = publications[index...]
@@ -152,7 +157,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     func finishReplay() {
         guard !isClosing else { return }
         for publication in stream.finishReplay() {
-            writer.write(publication.frame)
+            writer.write(bytes(of: publication))
         }
         sendLiveNotice()
     }
@@ -163,8 +168,19 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func sendControl(_ json: String) {
-        writer.write(WebSocketFrameBytes.text(Array(json.utf8)))
+        switch framing {
+        case .webSocket: writer.write(WebSocketFrameBytes.text(Array(json.utf8)))
+        case .sse: writer.write(SSEFrameBytes.control(json))
+        }
         needsFlush = true
+    }
+
+    /// The publication's bytes in this client's framing, encoded once for all clients.
+    private func bytes(of publication: Publication) -> ByteBuffer {
+        switch framing {
+        case .webSocket: publication.frame
+        case .sse: publication.sseFrame
+        }
     }
 
     /// Writes and flushes; `promise` completes when the bytes left the process (replay paces itself on it).
@@ -176,9 +192,16 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         writer.flush()
     }
 
+    /// A WebSocket ping expects a pong by the next one; an SSE keep-alive comment expects nothing (a dead SSE peer
+    /// shows up as a failed write or a full queue instead).
     func sendPing() {
-        awaitingPong = true
-        writer.write(WebSocketFrameBytes.ping())
+        switch framing {
+        case .webSocket:
+            awaitingPong = true
+            writer.write(WebSocketFrameBytes.ping())
+        case .sse:
+            writer.write(SSEFrameBytes.ping)
+        }
         needsFlush = true
     }
 
@@ -192,18 +215,32 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     // MARK: - Closing
 
     /// Sends a close frame after what is queued and stops delivering; drops the connection if the client does not
-    /// answer within the drain timeout.
+    /// answer within the drain timeout. An SSE stream has no close frame: the connection closes once what is
+    /// queued was written (the end of the close-delimited body), or at the drain timeout.
     func close(code: UInt16, reason: String) {
         guard !isClosing, let channel else { return }
         isClosing = true
         stream.close()
         hub.remove(self)
         if code == CloseCode.slowConsumer { hub.metrics.slowConsumerCloses.increment() }
-        logger.debug("Closing WebSocket", metadata: ["code": .stringConvertible(code), "reason": .string(reason)])
-        writer.write(WebSocketFrameBytes.close(code: code, reason: reason))
-        writer.flush()
-        channel.eventLoop.assumeIsolated().scheduleTask(in: drainTimeout) {
+        logger.debug(
+            "Closing stream",
+            metadata: ["code": .stringConvertible(code), "reason": .string(reason), "transport": .string("\(framing)")]
+        )
+        let drained = channel.eventLoop.assumeIsolated().scheduleTask(in: drainTimeout) {
             channel.close(promise: nil)
+        }
+        switch framing {
+        case .webSocket:
+            writer.write(WebSocketFrameBytes.close(code: code, reason: reason))
+            writer.flush()
+        case .sse:
+            let written = channel.eventLoop.makePromise(of: Void.self)
+            flush(promise: written)
+            written.futureResult.assumeIsolated().whenComplete { _ in
+                drained.cancel()
+                channel.close(promise: nil)
+            }
         }
     }
 
@@ -218,6 +255,8 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     // MARK: - Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // SSE: the request's own parts and anything sent after them; nothing to answer.
+        guard framing == .webSocket else { return }
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .ping:

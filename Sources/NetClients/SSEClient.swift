@@ -1,0 +1,117 @@
+/// A Server-Sent Events reader over a ``RawSocket``: sends one `GET`, reads the response head, then parses the
+/// `text/event-stream` body the way `EventSource` does (fields `id`, `event`, `data`; comment lines skipped), so
+/// that tests see exactly the bytes the gateway wrote, including how the stream ended.
+public final class SSEClient {
+    public struct Event: Sendable, Equatable {
+        public let id: String?
+        /// `nil` for a plain message (what `onmessage` receives).
+        public let event: String?
+        public let data: String
+    }
+
+    public let head: RawSocket.ResponseHead
+    private let socket: RawSocket
+    /// Comment lines (`: ping`) seen so far.
+    public private(set) var comments = 0
+    /// The body as sent after de-chunking (a proxy such as nginx may re-frame the gateway's close-delimited body as
+    /// chunks); the socket's pending bytes are the raw input.
+    private var body: [UInt8] = []
+    private var isChunked: Bool { head.header("Transfer-Encoding")?.lowercased() == "chunked" }
+
+    private init(socket: RawSocket, head: RawSocket.ResponseHead) {
+        self.socket = socket
+        self.head = head
+    }
+
+    /// Opens `path` on 127.0.0.1:`port`. A small `receiveBufferSize` makes a reader that stops reading look slow
+    /// to the server sooner.
+    public static func open(
+        port: Int,
+        path: String,
+        headers: [(String, String)] = [],
+        host: String? = nil,
+        receiveBufferSize: Int? = nil
+    ) async throws -> SSEClient {
+        let socket = try RawSocket(port: port, receiveBufferSize: receiveBufferSize)
+        var request = "GET \(path) HTTP/1.1\r\nHost: \(host ?? "127.0.0.1:\(port)")\r\nAccept: text/event-stream\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        request += "\r\n"
+        guard await socket.write(Array(request.utf8)) == .written else { throw RawSocketError("could not send the request") }
+        return SSEClient(socket: socket, head: try await socket.readResponseHead())
+    }
+
+    /// The next event, or `nil` when the server ended the stream. Throws when nothing complete came in `timeout`.
+    public func next(timeout: Duration = .seconds(30)) async throws -> Event? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            moveBody()
+            if let event = takeEvent() { return event }
+            switch await socket.fill(until: deadline) {
+            case .data: continue
+            case .endOfStream, .reset: return nil
+            case .timedOut: throw RawSocketError("no complete event within \(timeout)")
+            }
+        }
+    }
+
+    /// Reads whatever remains until the server ends the connection, and returns how it ended.
+    public func readUntilClosed(timeout: Duration = .seconds(60)) async -> RawSocket.ReadOutcome {
+        await socket.readUntilClosed(timeout: timeout).outcome
+    }
+
+    /// The body of a refused request (after ``head``), read to the end.
+    public func body(timeout: Duration = .seconds(30)) async -> String {
+        String(decoding: await socket.readUntilClosed(timeout: timeout).received, as: UTF8.self)
+    }
+
+    public func close() {
+        socket.close()
+    }
+
+    /// Moves what arrived into ``body``, removing chunk framing when there is some.
+    private func moveBody() {
+        guard isChunked else {
+            body += socket.pending
+            socket.pending = []
+            return
+        }
+        let crlf: [UInt8] = [13, 10]
+        while let lineEnd = socket.pending.firstRange(of: crlf) {
+            let sizeText = String(decoding: socket.pending[..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeText.trimmingPrefix(" "), radix: 16) else { return }
+            let start = lineEnd.upperBound
+            guard socket.pending.count >= start + size + 2 else { return }
+            body += socket.pending[start..<(start + size)]
+            socket.pending.removeSubrange(..<(start + size + 2))
+        }
+    }
+
+    /// Cuts one event (up to a blank line) out of the body; comments alone make no event.
+    private func takeEvent() -> Event? {
+        let lf = UInt8(ascii: "\n")
+        while let end = body.indices.dropLast().first(where: { body[$0] == lf && body[$0 + 1] == lf }) {
+            let block = String(decoding: body[..<end], as: UTF8.self)
+            body.removeSubrange(...(end + 1))
+            var id: String?
+            var name: String?
+            var data: [String] = []
+            for line in block.split(separator: "\n", omittingEmptySubsequences: false) {
+                if line.hasPrefix(":") {
+                    comments += 1
+                    continue
+                }
+                let colon = line.firstIndex(of: ":") ?? line.endIndex
+                var value = colon == line.endIndex ? "" : line[line.index(after: colon)...]
+                if value.hasPrefix(" ") { value = value.dropFirst() }
+                switch line[..<colon] {
+                case "id": id = String(value)
+                case "event": name = String(value)
+                case "data": data.append(String(value))
+                default: break
+                }
+            }
+            if !data.isEmpty { return Event(id: id, event: name, data: data.joined(separator: "\n")) }
+        }
+        return nil
+    }
+}
