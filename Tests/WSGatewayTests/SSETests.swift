@@ -9,6 +9,25 @@ import Testing
 
 @Suite("ws-gateway: Server-Sent Events on /sse/email/ share the WebSocket fan-out, query and access rules")
 struct SSETests {
+    @Test("an SSE request on a kept-alive connection is closed unanswered (clients resend it on a new one, where it streams)")
+    func reusedConnection() async throws {
+        let redis = try await RedisServer()
+        try await GatewayHarness(redis: redis).run { port, _ in
+            let socket = try RawSocket(port: port)
+            let requests = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\nGET /sse/email/ HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n"
+            _ = await socket.write(Array(requests.utf8))
+            let (outcome, received) = await socket.readUntilClosed(timeout: .seconds(30))
+            socket.close()
+            #expect(outcome != .timedOut)
+            let text = String(decoding: received, as: UTF8.self)
+            #expect(text.hasPrefix("HTTP/1.1 200") && text.contains(#"{"status":"ok"}"#), "\(text)")
+            #expect(text.components(separatedBy: "HTTP/1.1 ").count == 2, "only the first request is answered: \(text)")
+            let fresh = try await SSEClient.open(port: port, path: "/sse/email/")
+            #expect(fresh.head.status == 200)
+            fresh.close()
+        }
+    }
+
     @Test("a raw SSE client gets the live notice, then every event in order with its id; Last-Event-ID resumes with a filter")
     func liveAndResume() async throws {
         let redis = try await RedisServer()

@@ -113,6 +113,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     /// The HTTP/1 pipeline the router (or a refusal) is served through.
     private static func httpChannel(_ channel: any Channel, logger: Logger) throws -> NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart> {
         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+        try channel.pipeline.syncOperations.addHandler(StreamRequestOnReusedConnection())
         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: .seconds(60), logger: logger))
         return try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
             wrappingChannelSynchronously: channel,
