@@ -137,6 +137,27 @@ struct SSETests {
         await publisher.redis.shutdown()
     }
 
+    @Test("a stream whose token expires gets the token_expired control event, then the response ends")
+    func tokenExpiry() async throws {
+        let redis = try await RedisServer()
+        let secret = String(repeating: "e", count: 32)
+        var harness = GatewayHarness(redis: redis)
+        harness.configure = { $0.access.jwtSecrets = [.init(keyID: nil, secret: secret)] }
+        try await harness.run { port, _ in
+            // Expired 27 s ago: inside the 30 s leeway, so it is admitted and expires within seconds.
+            let token = try await ReaderTokenMinter.hs256(secret: secret, lifetime: .seconds(1), now: Date().addingTimeInterval(-28))
+            let stream = try await SSEClient.open(port: port, path: "/sse/email/", headers: [("Authorization", "Bearer \(token)")])
+            #expect(stream.head.status == 200)
+            var controls: [String] = []
+            while let event = try await stream.next(timeout: .seconds(60)) {
+                if event.event == "control" { controls.append(event.data) }
+            }
+            #expect(controls.first?.contains(#""control":"live""#) == true)
+            #expect(controls.last == #"{"control":"token_expired"}"#, "\(controls)")
+            stream.close()
+        }
+    }
+
     @Test("a reader that stops reading is ended like a 4008 close; what it got is a gap-free prefix")
     func slowReader() async throws {
         let redis = try await RedisServer()

@@ -61,6 +61,9 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         channel = context.channel
+        // A client that hung up while its upgrade was being set up: this handler will never see `channelInactive`,
+        // so the connection ends here (its slot is freed) instead of staying counted forever.
+        guard context.channel.isActive else { return finish() }
         hub.add(self)
         if let expiresAt {
             let delay = max(0, expiresAt - Date().timeIntervalSince1970)
@@ -299,6 +302,12 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        finish()
+        context.fireChannelInactive()
+    }
+
+    /// The channel is gone: stop delivering and free the connection's slot, once.
+    private func finish() {
         expiry?.cancel()
         expiry = nil
         isClosing = true
@@ -306,7 +315,6 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         hub.remove(self)
         onClose?()
         onClose = nil
-        context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -110,8 +110,6 @@ struct GatewayStreams: Sendable {
             metrics.connections.set(to: Double(admission.openConnections))
             if framing == .sse { metrics.sseConnections.decrement() }
         }
-        metrics.connections.set(to: Double(admission.openConnections))
-        if framing == .sse { metrics.sseConnections.increment() }
         // The socket's own write queue is the client's bounded queue: past the high watermark it is a slow consumer.
         let high = configuration.maxQueueBytes
         _ = channel.setOption(ChannelOptions.writeBufferWaterMark, value: .init(low: high / 2, high: high))
@@ -123,7 +121,16 @@ struct GatewayStreams: Sendable {
         if framing == .sse {
             writer.write(SSEFrameBytes.responseHead)
         }
-        try channel.pipeline.syncOperations.addHandler(connection)
+        // Counted in before the handler is added: adding it may already count it out (a client that hung up).
+        metrics.connections.set(to: Double(admission.openConnections))
+        if framing == .sse { metrics.sseConnections.increment() }
+        do {
+            try channel.pipeline.syncOperations.addHandler(connection)
+        } catch {
+            // The connection never existed: the caller frees the slot; the count goes back here.
+            if framing == .sse { metrics.sseConnections.decrement() }
+            throw error
+        }
         history.start(for: connection, on: channel.eventLoop)
     }
 
