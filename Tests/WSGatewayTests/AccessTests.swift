@@ -85,7 +85,15 @@ struct AccessTests {
             let result8 = try await client.execute(uri: "/healthz", method: .get).status
             #expect(result8 == .ok)
             await first.disconnect()
-            try await waitUntil("a slot to free up") { try await refusal(port: port) == nil }
+            // The gateway counts the closed client out (the gauge is what frees the slot), then a new one fits. The
+            // generous timeout is for a machine loaded by the other suites; no duration is asserted.
+            let open = Locked("")
+            try await waitUntil("the closed client to be counted out (metrics: \(open.value))", timeout: .seconds(120)) {
+                let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+                open.withLock { $0 = metrics.split(separator: "\n").first { $0.hasPrefix("mandrill_gateway_connections ") }.map(String.init) ?? "" }
+                return open.value == "mandrill_gateway_connections 1.0" || open.value == "mandrill_gateway_connections 1"
+            }
+            try await waitUntil("a slot to free up", timeout: .seconds(120)) { try await refusal(port: port) == nil }
             await second.disconnect()
         }
     }
@@ -123,7 +131,8 @@ struct AccessTests {
     func handshakeTimeout() async throws {
         let redis = try await RedisServer()
         var harness = GatewayHarness(redis: redis)
-        harness.configure = { $0.handshakeTimeout = .milliseconds(300) }
+        // Long enough for the harness's own HTTP client to send its first request on a loaded machine.
+        harness.configure = { $0.handshakeTimeout = .seconds(2) }
         try await harness.run { port, _ in
             // A plain socket: the server may close it before a NIO client would even have seen it become active.
             let silent = try RawSocket(port: port)
