@@ -35,6 +35,15 @@ let package = Package(
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev", "libevent-dev"])]
         ),
+        // The system zlib (zlib1g-dev), for permessage-deflate: one module map and a shim for its init macros.
+        // Chosen over compress-nio: the gateway needs one call (raw deflate with a sync flush) on a reused
+        // stream, zlib is already on every machine that runs it, and a C library stays behind a system-library
+        // target like hiredis, without another package to resolve and build.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "Common",
             dependencies: [
@@ -68,6 +77,7 @@ let package = Package(
             name: "ws-gateway",
             dependencies: [
                 "Common",
+                "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -135,7 +145,7 @@ let package = Package(
         // Starts real redis-server processes and our executables for the tests.
         .target(
             name: "TestSupport",
-            dependencies: ["Common", "NetClients", "Simulation", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Common", "CZlib", "NetClients", "Simulation", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

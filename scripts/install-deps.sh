@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh test   plus what the tests drive: nginx, Chromium with chromedriver, python3-venv
 set -euo pipefail
 profile=${1:-run}
-packages=(libhiredis-dev libevent-dev redis-server redis-tools pkg-config python3-pip)
+packages=(libhiredis-dev libevent-dev zlib1g-dev redis-server redis-tools pkg-config python3-pip)
 if [ "$profile" = test ]; then
   packages+=(nginx-light chromium chromium-driver python3-venv curl)
 fi

@@ -6,11 +6,12 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
 
 # openapi-spec-validator checks the OpenAPI document, schemathesis tests a live hook-ingest against it, and joserfc
-# mints the reader tokens the access tests present (a JOSE library independent of ours); they come
+# mints the reader tokens the access tests present (a JOSE library independent of ours), websockets is the
+# independent client of the permessage-deflate test; they come
 # from PyPI into a virtualenv of our own, installed together so that pip resolves their shared dependencies once.
 # Changing a pin here reinstalls them.
 venv=.build-venv
-python_tools=('openapi-spec-validator==0.7.2' 'schemathesis==4.32.5' 'joserfc==1.6.5')
+python_tools=('openapi-spec-validator==0.7.2' 'schemathesis==4.32.5' 'joserfc==1.6.5' 'websockets==17.4')
 if [ ! -x "$venv/bin/openapi-spec-validator" ] || [ ! -x "$venv/bin/schemathesis" ] \
   || [ "$(cat "$venv/.pins" 2>/dev/null)" != "${python_tools[*]}" ]; then
   [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"

@@ -14,6 +14,8 @@ public enum WebSocketWire {
     public struct Frame: Sendable {
         public let opcode: UInt8
         public let payload: [UInt8]
+        /// RSV1: the payload is compressed (permessage-deflate, RFC 7692).
+        public var rsv1 = false
 
         /// The status code of a close frame; `nil` when its payload is shorter than two bytes.
         public var closeCode: UInt16? {
@@ -87,7 +89,7 @@ public enum WebSocketWire {
         guard bytes.count >= offset + length else { return nil }
         var payload = Array(bytes[offset..<offset + length])
         if masked { payload = payload.enumerated().map { $0.element ^ mask[$0.offset % 4] } }
-        let frame = Frame(opcode: bytes[0] & 0x0F, payload: payload)
+        let frame = Frame(opcode: bytes[0] & 0x0F, payload: payload, rsv1: bytes[0] & 0x40 != 0)
         bytes.removeSubrange(..<(offset + length))
         return frame
     }

@@ -33,7 +33,8 @@ func buildApplication(
             keys: configuration.keys,
             metrics: metrics,
             pageBytes: max(16 * 1024, configuration.maxQueueBytes / 2),
-            scanBudget: configuration.maxReplayScan
+            scanBudget: configuration.maxReplayScan,
+            compress: configuration.compression
         ),
         metrics: metrics,
         logger: logger

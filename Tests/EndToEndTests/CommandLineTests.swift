@@ -41,7 +41,7 @@ struct CommandLineTests {
             ("--handshake-timeout", "GATEWAY_HANDSHAKE_TIMEOUT"), ("--max-frame-bytes", "GATEWAY_MAX_FRAME_BYTES"),
             ("--drain-timeout", "GATEWAY_DRAIN_TIMEOUT"), ("--max-backlog", "GATEWAY_MAX_BACKLOG"), ("--batch-window", "GATEWAY_BATCH_WINDOW"),
             ("--redis-timeout", "REDIS_TIMEOUT"), ("--log-level", "LOG_LEVEL"), ("--max-replay-scan", "GATEWAY_MAX_REPLAY_SCAN"),
-            ("--replay-write-timeout", "GATEWAY_REPLAY_WRITE_TIMEOUT"),
+            ("--replay-write-timeout", "GATEWAY_REPLAY_WRITE_TIMEOUT"), ("--compression", "GATEWAY_COMPRESSION"),
         ]
         for (option, variable) in options {
             #expect(help.contains(option), "\(option)")

@@ -29,6 +29,8 @@ struct GatewayConfiguration: Sendable {
     var batchWindow: Duration = .milliseconds(5)
     /// How often the gateway proves its subscription works by receiving its own heartbeat.
     var heartbeatInterval: Duration = .seconds(1)
+    /// Offer permessage-deflate to WebSocket clients that ask for it (each event is compressed once, for all).
+    var compression = false
 
     init() {}
 
@@ -85,6 +87,7 @@ struct GatewayConfiguration: Sendable {
             default: replayWriteTimeout
         )
         guard replayWriteTimeout >= .milliseconds(100) else { throw ConfigurationError("--replay-write-timeout must be at least 100ms") }
+        compression = options.compression || ["1", "true", "yes"].contains(environment.string("GATEWAY_COMPRESSION")?.lowercased() ?? "")
     }
 
     /// The open-file limit minus a reserve for Redis, listening sockets, logs and plain HTTP requests.

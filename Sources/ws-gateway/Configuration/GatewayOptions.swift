@@ -75,5 +75,12 @@ struct GatewayOptions: ParsableArguments {
     @Option(name: .long, help: "How long to wait for Redis commands (replay reads, heartbeats) (env: REDIS_TIMEOUT, default: 2s).")
     var redisTimeout: String?
 
+    @Flag(
+        name: .long,
+        help:
+            "Compress events with permessage-deflate for WebSocket clients that offer it, once per event for all of them (env: GATEWAY_COMPRESSION=1, default: off)."
+    )
+    var compression = false
+
     init() {}
 }

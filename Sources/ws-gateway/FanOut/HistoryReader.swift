@@ -22,6 +22,8 @@ struct HistoryReader: Sendable {
     let pageBytes: Int
     /// Entries one handshake may examine.
     let scanBudget: Int
+    /// `--compression`: replayed publications carry their permessage-deflate frame too.
+    var compress = false
     static let pageSize = 500
 
     /// Starts the replay the connection asked for. Call on the connection's event loop.
@@ -69,7 +71,9 @@ struct HistoryReader: Sendable {
                 let connection = box.value
                 guard !connection.isClosing else { return }
                 guard case .success(let page) = result else { return fail(connection) }
-                let matching = page.entries.filter { connection.request.filter.matches($0.attributes) }.map(Publication.init(entry:))
+                let matching = page.entries.filter { connection.request.filter.matches($0.attributes) }.map {
+                    Publication(entry: $0, compress: compress && connection.deflates)
+                }
                 metrics.replayed.increment(by: Int64(matching.count))
                 let scanned = scanned + page.count
                 connection.sendReplayed(matching[...], pacingBytes: pageBytes) {

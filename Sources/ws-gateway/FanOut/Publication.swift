@@ -8,6 +8,11 @@ import NIOCore
 /// the SSE one costs one copy of the envelope per event, never per client, and building it lazily would need a lock
 /// on a value shared by every event loop. A publication built for one client's replay is built for that client
 /// anyway.
+///
+/// With `--compression`, the permessage-deflate frame is built eagerly too, for the same reason: one deflate per
+/// event on the Redis thread, rather than a lock taken by every client's delivery to build it lazily-once. The
+/// option is for deployments whose clients negotiate it; without it nothing is compressed, and a replay is
+/// compressed only for a client that negotiated.
 struct Publication: Sendable {
     let id: StreamID
     let attributes: EventAttributes
@@ -15,22 +20,26 @@ struct Publication: Sendable {
     let frame: ByteBuffer
     /// The same envelope as an SSE event with its `id:` line.
     let sseFrame: ByteBuffer
+    /// The WebSocket text frame compressed for clients that negotiated permessage-deflate (RSV1 set); `nil` when
+    /// compression is off (or zlib failed, and those clients get ``frame``).
+    let compressedFrame: ByteBuffer?
 
-    init(id: StreamID, attributes: EventAttributes, envelope: some Collection<UInt8>) {
+    init(id: StreamID, attributes: EventAttributes, envelope: some Collection<UInt8>, compress: Bool = false) {
         self.id = id
         self.attributes = attributes
         self.frame = WebSocketFrameBytes.text(envelope)
         self.sseFrame = SSEFrameBytes.event(id: id, data: envelope)
+        self.compressedFrame = compress ? MessageDeflater.compress(Array(envelope)).map(WebSocketFrameBytes.compressedText) : nil
     }
 
     /// Reads a published envelope; `nil` when the bytes are not one.
-    init?(envelope: [UInt8]) {
+    init?(envelope: [UInt8], compress: Bool = false) {
         guard let summary = try? EnvelopeSummary(envelope: envelope) else { return nil }
-        self.init(id: summary.id, attributes: summary.attributes, envelope: envelope)
+        self.init(id: summary.id, attributes: summary.attributes, envelope: envelope, compress: compress)
     }
 
     /// Rebuilds the channel's bytes from a stream entry (replay and gap fill).
-    init(entry: StreamEntry) {
-        self.init(id: entry.id, attributes: entry.attributes, envelope: entry.envelope)
+    init(entry: StreamEntry, compress: Bool = false) {
+        self.init(id: entry.id, attributes: entry.attributes, envelope: entry.envelope, compress: compress)
     }
 }

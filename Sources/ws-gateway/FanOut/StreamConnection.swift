@@ -14,6 +14,9 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     let request: StreamRequest
     let framing: StreamFraming
+    /// The client negotiated permessage-deflate: events go out as the publication's compressed frame. Control
+    /// messages stay plain (RSV1 is per message), and the client's own frames are never compressed.
+    let deflates: Bool
     /// Unix seconds when the client's token stops counting; `nil`: never.
     private let expiresAt: Double?
     private var expiry: Scheduled<Void>?
@@ -38,6 +41,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     init(
         request: StreamRequest,
         framing: StreamFraming = .webSocket,
+        deflates: Bool = false,
         expiresAt: Double? = nil,
         writer: RawFrameWriter,
         hub: LoopHub,
@@ -49,6 +53,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     ) {
         self.request = request
         self.framing = framing
+        self.deflates = deflates && framing == .webSocket
         self.expiresAt = expiresAt
         self.stream = ClientStreamState(start: request.start, queueLimit: queueLimit)
         self.writer = writer
@@ -181,7 +186,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     /// The publication's bytes in this client's framing, encoded once for all clients.
     private func bytes(of publication: Publication) -> ByteBuffer {
         switch framing {
-        case .webSocket: publication.frame
+        case .webSocket: deflates ? publication.compressedFrame ?? publication.frame : publication.frame
         case .sse: publication.sseFrame
         }
     }

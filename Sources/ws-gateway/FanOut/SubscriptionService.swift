@@ -22,6 +22,8 @@ final class SubscriptionService: Service, @unchecked Sendable {
     private let logger: Logger
     private let heartbeatInterval: Duration
     private let heartbeatChannel: [UInt8]
+    /// `--compression`: each publication also carries its permessage-deflate frame.
+    private let compress: Bool
     private var sequencer = StreamSequencer()
     private var heartbeatTimer: RedisTimer?
     private var gapRetryTimer: RedisTimer?
@@ -38,6 +40,7 @@ final class SubscriptionService: Service, @unchecked Sendable {
         self.metrics = metrics
         self.logger = logger
         self.heartbeatInterval = configuration.heartbeatInterval
+        self.compress = configuration.compression
         let heartbeatChannel = configuration.keys.heartbeat(gatewayID)
         self.heartbeatChannel = Array(heartbeatChannel.utf8)
         self.subscriber = RedisSubscriber(
@@ -81,7 +84,7 @@ final class SubscriptionService: Service, @unchecked Sendable {
             updateHealth()
             return
         }
-        guard let publication = Publication(envelope: Array(payload)) else {
+        guard let publication = Publication(envelope: Array(payload), compress: compress) else {
             metrics.invalidMessages.increment()
             return
         }
@@ -132,7 +135,7 @@ final class SubscriptionService: Service, @unchecked Sendable {
         StreamPage.read(command, requested: Self.gapPageSize, on: commands.connection) { [self] result in
             switch result {
             case .success(let page):
-                let publications = page.entries.map(Publication.init(entry:))
+                let publications = page.entries.map { Publication(entry: $0, compress: compress) }
                 let action = sequencer.gapRead(publications, through: page.lastID, complete: page.reachedEnd)
                 metrics.gapFillEvents.increment(by: Int64(action.deliver.count))
                 if page.reachedEnd && action.readGap == nil {

@@ -44,8 +44,14 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                         handshake.decision = decision
                         guard case .accept(let admitted) = decision, gateway.admission.reserveSlot() else { return nil }
                         handshake.accepted = admitted
+                        var headers = HTTPHeaders()
                         // The token itself is never echoed: only the protocol name the browser offered with it.
-                        return admitted.selectsBearer ? HTTPHeaders([("Sec-WebSocket-Protocol", "bearer")]) : HTTPHeaders()
+                        if admitted.selectsBearer { headers.add(name: "Sec-WebSocket-Protocol", value: "bearer") }
+                        if let extensions = gateway.extensionResponse(to: head) {
+                            handshake.deflates = true
+                            headers.add(name: "Sec-WebSocket-Extensions", value: extensions)
+                        }
+                        return headers
                     }
                 },
                 upgradePipelineHandler: { channel, _ in
@@ -53,7 +59,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                         guard let admitted = handshake.accepted else { throw ChannelError.inappropriateOperationForState }
                         // Raw WebSocket bytes flow from here on; the recorder only understands HTTP parts.
                         channel.pipeline.syncOperations.removeHandler(handshake, promise: nil)
-                        try gateway.startStream(on: channel, admitted: admitted)
+                        try gateway.startStream(on: channel, admitted: admitted, deflates: handshake.deflates)
                         return Outcome.webSocket
                     }
                 }
@@ -164,6 +170,8 @@ final class HandshakeRecorder: ChannelInboundHandler, RemovableChannelHandler, @
     /// What the admission answered, once it did.
     var decision: WebSocketAdmission.Decision?
     var accepted: WebSocketAdmission.Admitted?
+    /// The upgrade answered permessage-deflate.
+    var deflates = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head(let head) = unwrapInboundIn(data) { self.head = head }

@@ -44,6 +44,13 @@ struct GatewayStreams: Sendable {
         return eventLoop.makeFutureWithTask { await admission.evaluate(query: query, headers: fields, host: host, framing: framing) }
     }
 
+    /// The `Sec-WebSocket-Extensions` answer for an accepted upgrade: permessage-deflate when `--compression` is on
+    /// and the client offered it in a form the gateway can honour, else `nil` (plain frames).
+    func extensionResponse(to head: HTTPRequestHead) -> String? {
+        guard configuration.compression else { return nil }
+        return DeflateNegotiation.response(to: head.headers[canonicalForm: "Sec-WebSocket-Extensions"].map(String.init))
+    }
+
     /// Why an SSE request that was not accepted was refused: the admission's reason, or capacity.
     func sseRefusal(decision: WebSocketAdmission.Decision?) -> (HTTPResponse.Status, String) {
         if case .refuse(let status, let reason) = decision { return (status, reason) }
@@ -90,7 +97,12 @@ struct GatewayStreams: Sendable {
     /// Installs the stream handlers on an upgraded channel, or on an SSE request's channel (whose HTTP handlers
     /// stay, unused for output: the response head is written here as raw bytes, ahead of any event). Runs on the
     /// channel's loop.
-    func startStream(on channel: any Channel, admitted: WebSocketAdmission.Admitted, framing: StreamFraming = .webSocket) throws {
+    func startStream(
+        on channel: any Channel,
+        admitted: WebSocketAdmission.Admitted,
+        framing: StreamFraming = .webSocket,
+        deflates: Bool = false
+    ) throws {
         let writer = RawFrameWriter()
         let hub = broadcaster.hub(for: channel.eventLoop)
         let admission = self.admission
@@ -98,6 +110,7 @@ struct GatewayStreams: Sendable {
         let connection = StreamConnection(
             request: admitted.request,
             framing: framing,
+            deflates: deflates,
             expiresAt: admitted.expiresAt,
             writer: writer,
             hub: hub,

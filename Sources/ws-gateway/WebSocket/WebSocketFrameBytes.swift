@@ -7,6 +7,11 @@ enum WebSocketFrameBytes {
         frame(opcode: 0x1, payload: payload)
     }
 
+    /// A text message compressed with permessage-deflate: RSV1 marks the compressed payload (RFC 7692 §6).
+    static func compressedText(_ deflated: [UInt8]) -> ByteBuffer {
+        frame(opcode: 0x1, payload: deflated, rsv1: true)
+    }
+
     static func ping() -> ByteBuffer {
         frame(opcode: 0x9, payload: [])
     }
@@ -22,11 +27,11 @@ enum WebSocketFrameBytes {
         return frame(opcode: 0x8, payload: payload)
     }
 
-    private static func frame(opcode: UInt8, payload: some Collection<UInt8>) -> ByteBuffer {
+    private static func frame(opcode: UInt8, payload: some Collection<UInt8>, rsv1: Bool = false) -> ByteBuffer {
         let count = payload.count
         var buffer = ByteBuffer()
         buffer.reserveCapacity(count + 10)
-        buffer.writeInteger(0x80 | opcode)
+        buffer.writeInteger(0x80 | (rsv1 ? 0x40 : 0) | opcode)
         if count < 126 {
             buffer.writeInteger(UInt8(count))
         } else if count <= 0xFFFF {
