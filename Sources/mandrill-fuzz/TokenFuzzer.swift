@@ -26,6 +26,8 @@ enum TokenFuzzer {
         return blocking { try await TokenVerifier.load(settings) }
     }()
 
+    static let ownOrigin = try! OriginPolicy(configured: nil)
+
     static let filters: [EventFilter] = [
         EventFilter(), EventFilter(subaccounts: ["acme"]), EventFilter(types: ["open"], emails: ["a@x.com"]), EventFilter(tags: ["t", "u"]),
     ]
@@ -55,6 +57,23 @@ enum TokenFuzzer {
             credentials.token == (trimmed.isEmpty ? "x" : String(trimmed)),
             "Bearer token \(text.debugDescription) read as \(String(describing: credentials.token))"
         )
+
+        // API: HostAllowList.allows and OriginPolicy.allows — the Host and Origin headers of every stream request.
+        let loopbackOnly = HostAllowList(configured: nil, listenHost: "127.0.0.1")
+        if loopbackOnly.allows(text) {
+            let lower = text.lowercased()
+            var name = lower.hasPrefix("[") ? String(lower.prefix { $0 != "]" }) + "]" : String(lower.prefix { $0 != ":" })
+            if name.hasSuffix(".") { name.removeLast() }
+            invariant(["localhost", "127.0.0.1", "[::1]"].contains(name), "Host \(text.debugDescription) passed the loopback default")
+        }
+        if ownOrigin.allows(origin: text, host: "localhost:8081", forwardedProto: nil) {
+            var normalized = text.lowercased()
+            while normalized.hasSuffix("/") { normalized.removeLast() }
+            invariant(
+                normalized == "http://localhost:8081" || normalized == "http://localhost.:8081",
+                "Origin \(text.debugDescription) passed as own origin"
+            )
+        }
 
         // API: ReaderScope decoding and EventFilter.narrowed(by:) — a narrowed filter matches only what both allow.
         guard let scope = try? JSONDecoder().decode(ReaderScope.self, from: Data(input)) else { return }

@@ -12,7 +12,7 @@ extension AbuseTests {
         "4,000 handshakes with hostile tokens and day-long valid ones, from 8 tasks: all refused or closed, connections back to 0 (peak RSS growth < 64 MiB)"
     )
     func tokenStorm() async throws {
-        var target = try await AbuseTarget.start(gatewayArguments: ["--jwt-secrets", Self.jwtSecret])
+        var target = try await AbuseTarget.start(gatewayArguments: ["--jwt-secrets", Self.jwtSecret, "--compression"])
         let valid = try await ReaderTokenMinter.hs256(secret: Self.jwtSecret, scope: ReaderScope(subaccounts: ["acme"]), lifetime: .seconds(86_400))
         let reader = try await ReaderTokenMinter.hs256(secret: Self.jwtSecret, lifetime: .seconds(600))
         target.readerHeaders = [("Authorization", "Bearer \(reader)")]
@@ -26,6 +26,13 @@ extension AbuseTests {
             // Many subprotocol headers, none of them the bearer pair.
             (0..<200).map { _ in ("Sec-WebSocket-Protocol", "chat, bearer2.\(String(repeating: "x", count: 200))") },
             [("Sec-WebSocket-Protocol", "bearer, bearer.\(forged)")],
+            // With --compression every offer is parsed: many headers of many offers with repeated parameters.
+            (0..<100).map { _ in
+                (
+                    "Sec-WebSocket-Extensions",
+                    Array(repeating: "permessage-deflate; client_max_window_bits; client_max_window_bits=9", count: 8).joined(separator: ", ")
+                )
+            },
             [("Authorization", "Bearer \(forged)")],
         ]
         let outcomes = Locked<[Int: Int]>([:])

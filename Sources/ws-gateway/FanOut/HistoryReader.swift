@@ -72,7 +72,7 @@ struct HistoryReader: Sendable {
                 guard !connection.isClosing else { return }
                 guard case .success(let page) = result else { return fail(connection) }
                 let matching = page.entries.filter { connection.request.filter.matches($0.attributes) }.map {
-                    Publication(entry: $0, compress: compress && connection.deflates)
+                    Publication(entry: $0, compress: compress && connection.deflates, sse: connection.framing == .sse)
                 }
                 metrics.replayed.increment(by: Int64(matching.count))
                 let scanned = scanned + page.count

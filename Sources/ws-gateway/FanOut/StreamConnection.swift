@@ -187,7 +187,9 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     private func bytes(of publication: Publication) -> ByteBuffer {
         switch framing {
         case .webSocket: deflates ? publication.compressedFrame ?? publication.frame : publication.frame
-        case .sse: publication.sseFrame
+        case .sse:
+            // Live publications always carry it, and replays are built in this client's framing.
+            publication.sseFrame ?? ByteBuffer()
         }
     }
 
