@@ -144,8 +144,8 @@ struct SSETests {
         var harness = GatewayHarness(redis: redis)
         harness.configure = { $0.access.jwtSecrets = [.init(keyID: nil, secret: secret)] }
         try await harness.run { port, _ in
-            // Expired 27 s ago: inside the 30 s leeway, so it is admitted and expires within seconds.
-            let token = try await ReaderTokenMinter.hs256(secret: secret, lifetime: .seconds(1), now: Date().addingTimeInterval(-28))
+            // Expired 15 s ago: inside the 30 s leeway (with room for a slow machine), so it is admitted and expires soon.
+            let token = try await ReaderTokenMinter.hs256(secret: secret, lifetime: .seconds(1), now: Date().addingTimeInterval(-16))
             let stream = try await SSEClient.open(port: port, path: "/sse/email/", headers: [("Authorization", "Bearer \(token)")])
             #expect(stream.head.status == 200)
             var controls: [String] = []
