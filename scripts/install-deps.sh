@@ -7,7 +7,7 @@ set -euo pipefail
 profile=${1:-run}
 packages=(libhiredis-dev libevent-dev zlib1g-dev redis-server redis-tools pkg-config python3-pip)
 if [ "$profile" = test ]; then
-  packages+=(nginx-light chromium chromium-driver python3-venv curl)
+  packages+=(nginx-light chromium chromium-driver python3-venv curl redis-sentinel)
 fi
 missing=()
 for package in "${packages[@]}"; do

@@ -59,10 +59,7 @@ package final class RedisServer: @unchecked Sendable {
 
     /// A client for checking what the product wrote.
     package func client() -> RedisClient {
-        let configuration = try! RedisConfiguration(url: url)
-        let client = RedisClient(configuration: configuration, logger: Logger(label: "test-redis"))
-        client.start()
-        return client
+        redisClient(port: port)
     }
 
     deinit {
@@ -78,4 +75,11 @@ package final class RedisServer: @unchecked Sendable {
         }
         return name
     }
+}
+
+/// A started client for a Redis (or Sentinel) on a loopback port.
+package func redisClient(port: Int) -> RedisClient {
+    let client = RedisClient(configuration: RedisConfiguration(port: port), logger: Logger(label: "test-redis"))
+    client.start()
+    return client
 }

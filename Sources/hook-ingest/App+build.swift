@@ -19,7 +19,8 @@ func buildApplication(
         keys: configuration.keys,
         retention: configuration.retention,
         dedupTTL: configuration.dedupTTL,
-        messageTTL: configuration.messageTTL
+        messageTTL: configuration.messageTTL,
+        replication: configuration.replication
     )
     let registrations = configuration.effectiveRegistrations
     if configuration.registrations.isEmpty {
@@ -50,21 +51,22 @@ func buildApplication(
     WebhookController(registrations: registrations, store: store, limits: configuration.webhook, metrics: metrics, logger: logger)
         .addRoutes(to: router)
     EventsController(store: store, access: access, metrics: metrics, logger: logger).addRoutes(to: router)
-    HealthController(redis: redis, metrics: metrics).addRoutes(to: router)
+    HealthController(redis: redis, metrics: metrics, replication: configuration.replication).addRoutes(to: router)
     DocsController(swaggerUI: swaggerUI).addRoutes(to: router)
 
     return Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hook-ingest"),
-        services: [redis, PublicKeyReloadService(verifier: access.verifier, logger: logger)],
+        services: [redis, PublicKeyReloadService(verifier: access.verifier, logger: logger)]
+            + SentinelWatcher.services(for: configuration.redis, registry: registry, logger: logger),
         onServerRunning: { channel in
             logger.info(
                 "hook-ingest listening",
                 metadata: [
                     "address": .string(channel.localAddress?.description ?? "?"),
                     "registrations": .string(registrations.map(\.logDescription).joined(separator: "; ")),
-                    "redis": .string(configuration.redis.redactedURL),
+                    "redis": .string(configuration.redis.logDescription),
                 ]
             )
         },

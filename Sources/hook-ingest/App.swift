@@ -18,11 +18,12 @@ struct HookIngest: AsyncParsableCommand {
 
     @OptionGroup var options: IngestOptions
     @OptionGroup(title: "Access control (the read API)") var access: AccessOptions
+    @OptionGroup(title: "Redis high availability") var sentinel: RedisSentinelOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         let level = try logging.bootstrap()
-        let configuration = try IngestConfiguration(options: options, access: access, environment: EnvironmentValues())
+        let configuration = try IngestConfiguration(options: options, access: access, sentinel: sentinel, environment: EnvironmentValues())
         var logger = Logger(label: "hook-ingest")
         logger.logLevel = level
         let app = try await buildApplication(configuration, logger: logger)

@@ -8,6 +8,8 @@ struct IngestMetrics: Sendable {
     let eventsDuplicate: Counter
     let storeSeconds: DurationHistogram
     let redisUp: Gauge
+    /// Batches answered 503 because fewer replicas than `--redis-min-replicas-ack` confirmed them.
+    let replicaAckFailures: Counter
     /// One counter per outcome, made once: looking a counter up in the registry per request costs a lock.
     private let requests: [String: Counter]
     static let outcomes = [
@@ -26,6 +28,10 @@ struct IngestMetrics: Sendable {
                 .microseconds(250), .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25),
                 .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
             ]
+        )
+        replicaAckFailures = registry.counter(
+            "ingest_replica_ack_failures",
+            help: "Batches stored on the primary but answered 503 because fewer replicas than --redis-min-replicas-ack confirmed them."
         )
         redisUp = registry.gauge("ingest_redis_connected", help: "1 while the Redis connection is up.")
         var requests: [String: Counter] = [:]

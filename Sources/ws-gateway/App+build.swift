@@ -52,13 +52,13 @@ func buildApplication(
             subscription,
             PingService(broadcaster: broadcaster, interval: configuration.pingInterval),
             PublicKeyReloadService(verifier: access.verifier, logger: logger),
-        ],
+        ] + SentinelWatcher.services(for: configuration.redis, registry: metrics.registry, logger: logger),
         onServerRunning: { channel in
             logger.info(
                 "ws-gateway listening",
                 metadata: [
                     "address": .string(channel.localAddress?.description ?? "?"),
-                    "redis": .string(configuration.redis.redactedURL),
+                    "redis": .string(configuration.redis.logDescription),
                     "gateway_id": .string(gatewayID),
                 ]
             )

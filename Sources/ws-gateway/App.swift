@@ -16,11 +16,12 @@ struct WSGateway: AsyncParsableCommand {
 
     @OptionGroup var options: GatewayOptions
     @OptionGroup(title: "Access control") var access: AccessOptions
+    @OptionGroup(title: "Redis high availability") var sentinel: RedisSentinelOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         let level = try logging.bootstrap()
-        let configuration = try GatewayConfiguration(options: options, access: access, environment: EnvironmentValues())
+        let configuration = try GatewayConfiguration(options: options, access: access, sentinel: sentinel, environment: EnvironmentValues())
         var logger = Logger(label: "ws-gateway")
         logger.logLevel = level
         let app = try await buildApplication(configuration, logger: logger)

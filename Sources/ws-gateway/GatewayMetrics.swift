@@ -14,6 +14,7 @@ struct GatewayMetrics: Sendable {
     let replayScanLimits: Counter
     let subscriptionReconnects: Counter
     let gapFillEvents: Counter
+    let streamRollbacks: Counter
     let invalidMessages: Counter
     let subscriptionHealthy: Gauge
     let fanoutLatency: DurationHistogram
@@ -37,6 +38,10 @@ struct GatewayMetrics: Sendable {
         subscriptionReconnects = registry.counter(
             "gateway_subscription_reconnects",
             help: "Times the Redis subscription dropped and was re-established."
+        )
+        streamRollbacks = registry.counter(
+            "gateway_stream_rollbacks",
+            help: "Re-subscriptions that found events this gateway had delivered missing from the stream (a Redis failover lost unreplicated writes)."
         )
         gapFillEvents = registry.counter("gateway_gap_fill_events", help: "Events read back from the stream after a subscription drop.")
         invalidMessages = registry.counter("gateway_invalid_messages", help: "Channel messages that were not envelopes (ignored).")

@@ -35,7 +35,8 @@ struct StreamSequencerTests {
         _ = sequencer.subscribed()
         _ = sequencer.tipRead(StreamID(milliseconds: 4, sequence: 0))
         sequencer.dropped()
-        #expect(sequencer.subscribed().readGap == StreamID(milliseconds: 4, sequence: 0))
+        #expect(sequencer.subscribed().checkPosition == StreamID(milliseconds: 4, sequence: 0))
+        #expect(sequencer.positionChecked(lastShared: StreamID(milliseconds: 4, sequence: 0)).readGap == StreamID(milliseconds: 4, sequence: 0))
         let gap = sequencer.gapRead([publication(5), publication(6)], through: StreamID(milliseconds: 6, sequence: 0), complete: true)
         #expect(gap.deliver.map(\.id.milliseconds) == [5, 6])
         #expect(sequencer.isLive)
@@ -57,7 +58,9 @@ struct StreamSequencerTests {
         _ = sequencer.received(publication(10))
         sequencer.dropped()
         #expect(sequencer.received(publication(11)).deliver.isEmpty, "nothing is delivered while down")
-        #expect(sequencer.subscribed().readGap == StreamID(milliseconds: 10, sequence: 0))
+        #expect(sequencer.subscribed().checkPosition == StreamID(milliseconds: 10, sequence: 0))
+        let position = sequencer.positionChecked(lastShared: StreamID(milliseconds: 10, sequence: 0))
+        #expect(position.readGap == StreamID(milliseconds: 10, sequence: 0) && !position.rolledBack)
         // Live messages arrive while the gap is read; 13 is in both.
         #expect(sequencer.received(publication(13)).deliver.isEmpty)
         #expect(sequencer.received(publication(14)).deliver.isEmpty)
@@ -69,6 +72,38 @@ struct StreamSequencerTests {
         #expect(sequencer.isLive)
         #expect(sequencer.received(publication(14)).deliver.isEmpty)
         #expect(sequencer.received(publication(15)).deliver.map(\.id.milliseconds) == [15])
+    }
+
+    @Test("after a failover that lost delivered events, the gap is read from the newest entry both primaries hold")
+    func rollback() {
+        var sequencer = StreamSequencer()
+        _ = sequencer.subscribed()
+        _ = sequencer.tipRead(.zero)
+        for ms in [5, 8, 10] { _ = sequencer.received(publication(UInt64(ms))) }
+        sequencer.dropped()
+        #expect(sequencer.subscribed().checkPosition == StreamID(milliseconds: 10, sequence: 0))
+        #expect(sequencer.received(publication(12)).deliver.isEmpty, "held while the position is checked")
+        // The new primary has 5 but neither 8 nor 10; it stored 9 since (its clock runs behind), then 12.
+        let position = sequencer.positionChecked(lastShared: StreamID(milliseconds: 5, sequence: 0))
+        #expect(position.rolledBack)
+        #expect(position.readGap == StreamID(milliseconds: 5, sequence: 0))
+        #expect(sequencer.positionChecked(lastShared: .zero).readGap == nil, "checked once per subscription")
+        let gap = sequencer.gapRead([publication(9), publication(12)], through: StreamID(milliseconds: 12, sequence: 0), complete: true)
+        #expect(gap.deliver.map(\.id.milliseconds) == [9, 12], "9 sorts before the lost 10 but is new")
+        #expect(sequencer.isLive)
+    }
+
+    @Test("no entry at or before the last delivered id (the older ones were trimmed) is not a rollback")
+    func positionTrimmed() {
+        var sequencer = StreamSequencer()
+        _ = sequencer.subscribed()
+        _ = sequencer.tipRead(.zero)
+        _ = sequencer.received(publication(3))
+        sequencer.dropped()
+        _ = sequencer.subscribed()
+        let position = sequencer.positionChecked(lastShared: nil)
+        #expect(!position.rolledBack)
+        #expect(position.readGap == StreamID(milliseconds: 3, sequence: 0))
     }
 
     @Test("entries that are not events still move the cursor, so paging cannot loop")

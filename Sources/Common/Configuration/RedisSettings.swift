@@ -5,6 +5,7 @@ package enum RedisSettings {
         url: String?,
         timeout: String?,
         prefix: String?,
+        sentinel: RedisSentinelOptions = RedisSentinelOptions(),
         defaultTimeout: Duration,
         environment: EnvironmentValues
     ) throws(ConfigurationError) -> (RedisConfiguration, RedisKeys) {
@@ -19,6 +20,24 @@ package enum RedisSettings {
         redis.connectTimeout = timeout
         let prefix = Common.resolve(prefix, environment.string("REDIS_PREFIX"), default: "mandrill")
         guard !prefix.isEmpty, !prefix.contains(where: \.isWhitespace) else { throw ConfigurationError("--redis-prefix must be a non-empty word") }
+        redis.sentinel = try sentinelSet(sentinel, environment: environment)
         return (redis, RedisKeys(prefix: prefix))
+    }
+
+    private static func sentinelSet(_ options: RedisSentinelOptions, environment: EnvironmentValues) throws(ConfigurationError) -> RedisSentinelSet? {
+        let list = Common.resolve(options.redisSentinels, environment.string("REDIS_SENTINELS"), default: "")
+        let masterName = Common.resolve(options.redisMasterName, environment.string("REDIS_MASTER_NAME"), default: "mymaster")
+        guard !list.isEmpty else { return nil }
+        var sentinels: [RedisEndpoint] = []
+        for entry in list.split(separator: ",") where !entry.allSatisfy(\.isWhitespace) {
+            sentinels.append(try RedisEndpoint(parsing: entry))
+        }
+        guard !sentinels.isEmpty, sentinels.count <= 32 else { throw ConfigurationError("--redis-sentinels must name from 1 to 32 sentinels") }
+        guard Set(sentinels).count == sentinels.count else { throw ConfigurationError("--redis-sentinels names a sentinel twice") }
+        guard !masterName.isEmpty, masterName.utf8.count <= 256, !masterName.contains(where: { $0.isWhitespace }) else {
+            throw ConfigurationError("--redis-master-name must be a non-empty word")
+        }
+        let password = environment.string("REDIS_SENTINEL_PASSWORD").flatMap { $0.isEmpty ? nil : $0 }
+        return RedisSentinelSet(sentinels: sentinels, masterName: masterName, password: password)
     }
 }

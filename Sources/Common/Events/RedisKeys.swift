@@ -18,6 +18,9 @@ package struct RedisKeys: Sendable, Equatable {
     package var bodyPrefix: String { "\(prefix):body:" }
     /// List of those keys, oldest first, with their sizes; `<bodies>:bytes` holds their total.
     package var bodies: String { "\(prefix):bodies" }
+    /// Written by hook-ingest before a `WAIT` when a retried batch stored nothing new: `WAIT` counts replicas for
+    /// the writes of its own connection, and this write makes that include everything the primary holds.
+    package var replicationMark: String { "\(prefix):replication-mark" }
     /// Channel a gateway publishes to itself to prove its subscription delivers end to end.
     package func heartbeat(_ gatewayID: String) -> String { "\(prefix):heartbeat:\(gatewayID)" }
 }

@@ -57,6 +57,11 @@ package struct StreamEntry: Sendable {
         reply.array?.last?.array?.first?.string.flatMap { StreamID($0) }
     }
 
+    /// The entry ids of an `XRANGE`/`XREVRANGE` reply, in reply order.
+    package static func ids(in reply: RedisValue) -> [StreamID] {
+        (reply.array ?? []).compactMap { $0.array?.first?.string.flatMap { StreamID($0) } }
+    }
+
     /// Fills in a referenced event's JSON; `nil` (the body was dropped or expired) leaves the event `null`.
     package mutating func resolve(_ body: [UInt8]?) {
         guard reference != nil else { return }

@@ -14,6 +14,8 @@ package struct RedisConfiguration: Sendable, Equatable {
     /// Reconnect delays double from ``reconnectBaseDelay`` up to this cap.
     package var reconnectMaxDelay: Duration
     package var reconnectBaseDelay: Duration
+    /// With sentinels, `host` and `port` are not used: every connect asks the sentinels where the primary is.
+    package var sentinel: RedisSentinelSet?
 
     package init(
         host: String = "127.0.0.1",
@@ -92,6 +94,12 @@ package struct RedisConfiguration: Sendable, Equatable {
             throw ConfigurationError("redis URL host is not valid")
         }
         if host.isEmpty { host = "127.0.0.1" }
+    }
+
+    /// Where Redis is, safe to log: the sentinels and master name, or the URL without credentials.
+    package var logDescription: String {
+        guard let sentinel else { return redactedURL }
+        return "sentinels \(sentinel.sentinels.map(\.description).joined(separator: ",")) master \(sentinel.masterName) db \(database)"
     }
 
     /// The URL without credentials, safe to log.

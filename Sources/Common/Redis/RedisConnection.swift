@@ -30,6 +30,9 @@ package final class RedisConnection: @unchecked Sendable {
     private var sweepTimer: RedisTimer?
     /// Counts connect attempts, so that a host name resolved for an abandoned attempt is not used.
     private var connectGeneration: UInt64 = 0
+    /// Where the current connection (or connect attempt) goes: the configured host, or the primary the sentinels
+    /// named.
+    private var endpoint: RedisEndpoint?
     private let connected = Atomic<Bool>(false)
     /// The +1 reference `redisAsyncContext.data` holds while a context exists, so that a callback can never reach
     /// a deallocated connection, even when the owner dropped the connection without closing it.
@@ -55,6 +58,7 @@ package final class RedisConnection: @unchecked Sendable {
             baseDelay: configuration.reconnectBaseDelay,
             maxDelay: configuration.reconnectMaxDelay
         )
+        configuration.sentinel?.register(self)
     }
 
     /// Whether the connection is up right now. Safe from any thread.
@@ -103,13 +107,36 @@ package final class RedisConnection: @unchecked Sendable {
         return try result.get()
     }
 
+    /// Sends commands back to back on one connection: all are written to the same socket in one step, or all wait
+    /// for the next connection together. `WAIT` relies on this: it counts replicas for the writes made on its own
+    /// connection, so a `WAIT` that reached a newer connection than its write would confirm nothing. Replies come
+    /// in command order. `blocking`: how long a command of the pipeline may block on the server by design (a
+    /// `WAIT`'s own timeout), added to the command timeout so that the wait never counts as a stuck connection.
+    package func send(pipeline commands: [RedisCommand], blocking: Duration = .zero) async -> [Result<RedisValue, RedisError>] {
+        await withCheckedContinuation { (continuation: CheckedContinuation<[Result<RedisValue, RedisError>], Never>) in
+            let replies = PipelineReplies(count: commands.count, continuation: continuation)
+            let deadline = ContinuousClock.now + configuration.commandTimeout + blocking
+            let pending = commands.enumerated().map { index, command in
+                PendingCommand(command: command, deadline: deadline) { replies.set(index, $0) }
+            }
+            if !loop.execute({ for command in pending { self.submit(command) } }) {
+                for command in pending { command.complete(.failure(.closed)) }
+            }
+        }
+    }
+
     /// Recycles a connection that is up but no longer trusted (for example a subscription that stopped
     /// delivering its heartbeat). Safe from any thread.
     package func recycle(reason: String) {
+        loop.execute { self.drop(reason: reason) }
+    }
+
+    /// A sentinel named a new primary: a connection that is up elsewhere reconnects (asking the sentinels again).
+    /// Any thread.
+    package func primaryChanged(to primary: RedisEndpoint) {
         loop.execute {
-            guard self.machine.isConnected else { return }
-            self.logger.warning("Recycling Redis connection", metadata: ["reason": .string(reason)])
-            self.perform(self.machine.connectionStalled())
+            guard let endpoint = self.endpoint, endpoint != primary else { return }
+            self.drop(reason: "the primary moved to \(primary)")
         }
     }
 
@@ -159,10 +186,28 @@ package final class RedisConnection: @unchecked Sendable {
         }
     }
 
-    fileprivate func replyArrived(isError: Bool) {
-        if !isError { machine.replyReceived() }
+    fileprivate func replyArrived(_ reply: ReplyKind) {
+        switch reply {
+        case .value: machine.replyReceived()
+        case .error: break
+        case .notPrimary(let message):
+            // Not from inside hiredis' reply callback: the context must not be freed under it.
+            loop.execute { self.drop(reason: message) }
+        }
         while let first = inFlight.first, first.isDone { inFlight.removeFirst() }
     }
+
+    /// Drops a connection that is up but must not be used any more, and reconnects after the backoff delay.
+    /// Everything in flight fails; the owner hears ``Event/disconnected(_:)`` as for any lost connection.
+    private func drop(reason: String) {
+        guard machine.isConnected else { return }
+        logger.warning("Recycling Redis connection", metadata: ["reason": .string(reason), "redis": .string(address)])
+        perform(machine.connectionStalled())
+        onEvent(.disconnected(.connectionLost(reason)))
+    }
+
+    /// The address for logs: the endpoint in use (the primary, with sentinels), never credentials.
+    private var address: String { endpoint?.description ?? configuration.redactedURL }
 
     /// A subscription confirmed: the connection works (SUBSCRIBE replies do not go through ``replyArrived(isError:)``).
     func subscriptionConfirmed() {
@@ -193,36 +238,57 @@ package final class RedisConnection: @unchecked Sendable {
         }
     }
 
-    /// Starts a connect attempt: arms the connect timeout, resolves a host name off this thread when needed (see
-    /// ``RedisHostResolver``), then hands hiredis a numeric address.
+    /// Starts a connect attempt: with sentinels, asks them for the primary first (off this thread; see
+    /// ``RedisSentinelSet/locatePrimary(timeout:completion:)``).
     private func connect() {
         connectGeneration &+= 1
-        if connectTimer == nil {
-            connectTimer = loop.makeTimer(repeating: false) { [unowned self] in
-                self.logger.debug("Redis connect timed out", metadata: ["redis": .string(self.configuration.redactedURL)])
-                self.connectFailed(message: "connect timed out", timedOut: true)
-            }
-        }
-        connectTimer?.schedule(after: configuration.connectTimeout)
-        if RedisHostResolver.isNumeric(configuration.host) {
-            connect(to: configuration.host)
+        guard let sentinel = configuration.sentinel else {
+            connect(to: RedisEndpoint(host: configuration.host, port: configuration.port))
             return
         }
         let generation = connectGeneration
-        RedisHostResolver.resolve(configuration.host) { result in
+        sentinel.locatePrimary(timeout: configuration.connectTimeout) { result in
             self.loop.execute {
-                // A result for an attempt that already timed out or was closed is dropped.
+                // An answer for an attempt that was closed meanwhile is dropped.
                 guard generation == self.connectGeneration, case .connecting = self.machine.state, self.context == nil else { return }
                 switch result {
-                case .success(let address): self.connect(to: address)
+                case .success(let primary): self.connect(to: primary)
                 case .failure(let error): self.connectFailed(message: error.message)
                 }
             }
         }
     }
 
-    private func connect(to address: String) {
-        guard let context = redisAsyncConnect(address, Int32(configuration.port)) else {
+    /// Arms the connect timeout, resolves a host name off this thread when needed (see ``RedisHostResolver``), then
+    /// hands hiredis a numeric address.
+    private func connect(to endpoint: RedisEndpoint) {
+        self.endpoint = endpoint
+        if connectTimer == nil {
+            connectTimer = loop.makeTimer(repeating: false) { [unowned self] in
+                self.logger.debug("Redis connect timed out", metadata: ["redis": .string(self.address)])
+                self.connectFailed(message: "connect timed out", timedOut: true)
+            }
+        }
+        connectTimer?.schedule(after: configuration.connectTimeout)
+        if RedisHostResolver.isNumeric(endpoint.host) {
+            connect(toAddress: endpoint.host, port: endpoint.port)
+            return
+        }
+        let generation = connectGeneration
+        RedisHostResolver.resolve(endpoint.host) { result in
+            self.loop.execute {
+                // A result for an attempt that already timed out or was closed is dropped.
+                guard generation == self.connectGeneration, case .connecting = self.machine.state, self.context == nil else { return }
+                switch result {
+                case .success(let address): self.connect(toAddress: address, port: endpoint.port)
+                case .failure(let error): self.connectFailed(message: error.message)
+                }
+            }
+        }
+    }
+
+    private func connect(toAddress address: String, port: Int) {
+        guard let context = redisAsyncConnect(address, Int32(port)) else {
             connectFailed(message: "out of memory")
             return
         }
@@ -259,13 +325,13 @@ package final class RedisConnection: @unchecked Sendable {
         connectTimer?.cancel()
         let action = timedOut ? machine.connectTimedOut() : machine.connectFailed()
         guard action != .none else { return }
-        logger.debug("Redis connect failed", metadata: ["redis": .string(configuration.redactedURL), "error": .string(message)])
+        logger.debug("Redis connect failed", metadata: ["redis": .string(address), "error": .string(message)])
         perform(action)
         onEvent(.disconnected(.connectionFailed(message)))
     }
 
     private func becomeReady() {
-        logger.info("Redis connected", metadata: ["redis": .string(configuration.redactedURL)])
+        logger.info("Redis connected", metadata: ["redis": .string(address)])
         connected.store(true, ordering: .relaxed)
         sendHandshake()
         onReady(self)
@@ -285,15 +351,28 @@ package final class RedisConnection: @unchecked Sendable {
             select.append(configuration.database)
             sendInternal(select)
         }
+        if configuration.sentinel != nil {
+            // The sentinels' answer may be stale (a failover in progress): only a primary is kept.
+            let endpoint = endpoint
+            sendInternal(RedisCommand("ROLE")) { [self] role in
+                guard role.array?.first?.string != "master" else { return }
+                loop.execute {
+                    guard self.endpoint == endpoint else { return }
+                    self.drop(reason: "\(endpoint?.description ?? "the server") is not the primary")
+                }
+            }
+        }
     }
 
-    /// A handshake command: a failure is logged and recycles the connection; later commands then fail on their own.
-    private func sendInternal(_ command: RedisCommand) {
+    /// A handshake command: a failure is logged; later commands then fail on their own.
+    private func sendInternal(_ command: RedisCommand, onReply: @escaping @Sendable (RedisValue) -> Void = { _ in }) {
         let name = command.name
         let logger = self.logger
         write(
             PendingCommand(command: command, deadline: .now + configuration.commandTimeout) { result in
-                if case .failure(let error) = result {
+                switch result {
+                case .success(let value): onReply(value)
+                case .failure(let error):
                     logger.error("Redis handshake failed", metadata: ["command": .string(name), "error": .string(error.description)])
                 }
             }
@@ -308,7 +387,7 @@ package final class RedisConnection: @unchecked Sendable {
         inFlight.removeAll()
         let action = machine.disconnected()
         guard action != .none else { return }
-        logger.warning("Redis connection lost", metadata: ["redis": .string(configuration.redactedURL), "error": .string(message)])
+        logger.warning("Redis connection lost", metadata: ["redis": .string(address), "error": .string(message)])
         perform(action)
         onEvent(.disconnected(.connectionLost(message)))
     }
@@ -360,7 +439,7 @@ package final class RedisConnection: @unchecked Sendable {
         if let first = inFlight.first, first.deadline <= now {
             logger.warning(
                 "Redis command timed out; reconnecting",
-                metadata: ["command": .string(first.command.name), "redis": .string(configuration.redactedURL)]
+                metadata: ["command": .string(first.command.name), "redis": .string(address)]
             )
             first.complete(.failure(.timeout))
             perform(machine.connectionStalled())
@@ -371,6 +450,27 @@ package final class RedisConnection: @unchecked Sendable {
     private static func errorText(_ context: UnsafeMutablePointer<redisAsyncContext>) -> String? {
         guard context.pointee.err != 0, let text = context.pointee.errstr else { return nil }
         return String(cString: text)
+    }
+}
+
+/// Collects the replies of ``RedisConnection/send(pipeline:)``; completions run on the loop thread only, which
+/// makes the `@unchecked Sendable` sound.
+private final class PipelineReplies: @unchecked Sendable {
+    private var results: [Result<RedisValue, RedisError>?]
+    private var remaining: Int
+    private let continuation: CheckedContinuation<[Result<RedisValue, RedisError>], Never>
+
+    init(count: Int, continuation: CheckedContinuation<[Result<RedisValue, RedisError>], Never>) {
+        self.results = Array(repeating: nil, count: count)
+        self.remaining = count
+        self.continuation = continuation
+        if count == 0 { continuation.resume(returning: []) }
+    }
+
+    func set(_ index: Int, _ result: Result<RedisValue, RedisError>) {
+        results[index] = result
+        remaining -= 1
+        if remaining == 0 { continuation.resume(returning: results.map { $0 ?? .failure(.closed) }) }
     }
 }
 
@@ -403,13 +503,14 @@ private func replyCallback(
 ) {
     guard let privdata else { return }
     let pending = Unmanaged<PendingCommand>.fromOpaque(privdata).takeRetainedValue()
-    var isError = true
+    var kind = ReplyKind.error
     if let reply {
         let value = RedisValue(copying: reply.assumingMemoryBound(to: redisReply.self))
         if case .error(let message) = value {
             pending.complete(.failure(.server(message)))
+            if ReplyKind.meansNotPrimary(message) { kind = .notPrimary(message) }
         } else {
-            isError = false
+            kind = .value
             pending.complete(.success(value))
         }
     } else {
@@ -417,7 +518,23 @@ private func replyCallback(
     }
     if let data = context?.pointee.data {
         let connection = Unmanaged<RedisConnection>.fromOpaque(data).takeUnretainedValue()
-        withExtendedLifetime(connection) { connection.replyArrived(isError: isError) }
+        withExtendedLifetime(connection) { connection.replyArrived(kind) }
+    }
+}
+
+/// What a reply says about the connection it came on.
+enum ReplyKind {
+    /// A value: the connection works.
+    case value
+    /// An error reply, or none (the connection is going away).
+    case error
+    /// The server is no longer (or not yet) a usable primary: a demoted primary answers writes with `READONLY`, a
+    /// replica still loading its data with `LOADING`, one cut off from its primary with `MASTERDOWN`. The
+    /// connection is dropped and made again, which asks the sentinels (or DNS) where the primary is now.
+    case notPrimary(String)
+
+    static func meansNotPrimary(_ message: String) -> Bool {
+        message.hasPrefix("READONLY") || message.hasPrefix("LOADING") || message.hasPrefix("MASTERDOWN")
     }
 }
 

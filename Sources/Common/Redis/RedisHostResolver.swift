@@ -43,10 +43,10 @@ package enum RedisHostResolver {
                 switch Int32(address.pointee.sa_family) {
                 case AF_INET:
                     var ipv4 = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
-                    if inet_ntop(AF_INET, &ipv4, &buffer, socklen_t(buffer.count)) != nil { return .success(String(cString: buffer)) }
+                    if inet_ntop(AF_INET, &ipv4, &buffer, socklen_t(buffer.count)) != nil { return .success(Self.text(buffer)) }
                 case AF_INET6:
                     var ipv6 = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
-                    if inet_ntop(AF_INET6, &ipv6, &buffer, socklen_t(buffer.count)) != nil { return .success(String(cString: buffer)) }
+                    if inet_ntop(AF_INET6, &ipv6, &buffer, socklen_t(buffer.count)) != nil { return .success(Self.text(buffer)) }
                 default:
                     break
                 }
@@ -54,5 +54,10 @@ package enum RedisHostResolver {
             entry = current.pointee.ai_next
         }
         return .failure(.connectionFailed("cannot resolve \(host): no IPv4 or IPv6 address"))
+    }
+
+    /// The text of a NUL-terminated C buffer.
+    private static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

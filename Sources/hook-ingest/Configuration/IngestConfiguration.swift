@@ -16,6 +16,8 @@ struct IngestConfiguration: Sendable {
     var retention = StreamRetention()
     var dedupTTL: Duration = .seconds(7 * 86400)
     var messageTTL: Duration = .seconds(30 * 86400)
+    /// `--redis-min-replicas-ack`: replicas that must confirm a batch before it is acknowledged.
+    var replication = ReplicaAcknowledgement()
     /// Where the Swagger UI files of `/doc` are read from at start; `nil`: the page loads them from the CDN.
     var swaggerUIDirectory: String?
 
@@ -24,6 +26,7 @@ struct IngestConfiguration: Sendable {
     init(
         options: IngestOptions,
         access: AccessOptions,
+        sentinel: RedisSentinelOptions = RedisSentinelOptions(),
         environment: EnvironmentValues,
         swaggerUICandidates: [String] = SwaggerUIAssets.defaultDirectories
     ) throws(ConfigurationError) {
@@ -36,9 +39,14 @@ struct IngestConfiguration: Sendable {
             url: options.redisURL,
             timeout: options.redisTimeout,
             prefix: options.redisPrefix,
+            sentinel: sentinel,
             defaultTimeout: .seconds(1),
             environment: environment
         )
+
+        let replicas = resolve(options.redisMinReplicasAck, try environment.int("REDIS_MIN_REPLICAS_ACK"), default: 0)
+        guard (0...64).contains(replicas) else { throw ConfigurationError("--redis-min-replicas-ack must be from 0 to 64") }
+        replication = ReplicaAcknowledgement(required: replicas, commandTimeout: redis.commandTimeout)
 
         webhook.maxBodyBytes = resolve(options.maxBodyBytes, try environment.int("INGEST_MAX_BODY_BYTES"), default: webhook.maxBodyBytes)
         guard (1024...(1 << 30)).contains(webhook.maxBodyBytes) else { throw ConfigurationError("--max-body-bytes must be from 1024 to 1073741824") }

@@ -20,6 +20,13 @@ struct IngestOptions: ParsableArguments {
     @Option(name: .long, help: "How long to wait for Redis before answering 503 (env: REDIS_TIMEOUT, default: 1s).")
     var redisTimeout: String?
 
+    @Option(
+        name: .long,
+        help:
+            "Answer 200 only once this many replicas confirmed the batch (Redis WAIT, up to half of --redis-timeout); fewer gets 503 and Mandrill retries (env: REDIS_MIN_REPLICAS_ACK, default: 0, the primary alone)."
+    )
+    var redisMinReplicasAck: Int?
+
     @Option(name: .long, help: "Largest accepted request body in bytes; larger gets 413 (env: INGEST_MAX_BODY_BYTES, default: 33554432).")
     var maxBodyBytes: Int?
 

@@ -5,6 +5,8 @@ import Hummingbird
 struct HealthController: Sendable {
     let redis: RedisClient
     let metrics: IngestMetrics
+    /// With `--redis-min-replicas-ack`, ready also needs that many replicas connected to the primary.
+    var replication = ReplicaAcknowledgement()
 
     func addRoutes(to router: Router<some RequestContext>) {
         router.get("/healthz") { _, _ in Response.json(.ok, "{\"status\":\"ok\"}") }
@@ -20,11 +22,26 @@ struct HealthController: Sendable {
     }
 
     func readiness() async -> Response {
+        guard replication.required > 0 else {
+            do {
+                _ = try await redis.send("PING")
+                return .json(.ok, "{\"status\":\"ready\",\"redis\":\"up\"}")
+            } catch {
+                return .json(.serviceUnavailable, "{\"status\":\"not ready\",\"redis\":\"down\"}")
+            }
+        }
+        let required = replication.required
         do {
-            _ = try await redis.send("PING")
-            return .json(.ok, "{\"status\":\"ready\",\"redis\":\"up\"}")
+            // On a primary: ["master", offset, [[host, port, offset], …]], one entry per connected replica.
+            let role = try await redis.send("ROLE")
+            let replicas = role.array?.count == 3 ? role.array?[2].array?.count ?? 0 : 0
+            let ready = replicas >= required
+            return .json(
+                ready ? .ok : .serviceUnavailable,
+                "{\"status\":\"\(ready ? "ready" : "not ready")\",\"redis\":\"up\",\"replicas\":\(replicas),\"replicas_required\":\(required)}"
+            )
         } catch {
-            return .json(.serviceUnavailable, "{\"status\":\"not ready\",\"redis\":\"down\"}")
+            return .json(.serviceUnavailable, "{\"status\":\"not ready\",\"redis\":\"down\",\"replicas\":0,\"replicas_required\":\(required)}")
         }
     }
 }

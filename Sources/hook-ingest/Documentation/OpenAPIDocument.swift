@@ -2083,7 +2083,17 @@ enum OpenAPIDocument {
               "up",
               "down"
             ],
-            "description": "Whether Redis answered a `PING` within `--redis-timeout`."
+            "description": "Whether Redis answered a `PING` (or, with `--redis-min-replicas-ack`, a `ROLE`) within `--redis-timeout`."
+          },
+          "replicas": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "With `--redis-min-replicas-ack`: replicas connected to the primary (from `ROLE`). Ready needs at least `replicas_required`."
+          },
+          "replicas_required": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "`--redis-min-replicas-ack`, when set."
           }
         },
         "example": {
@@ -2112,11 +2122,17 @@ enum OpenAPIDocument {
               "down"
             ],
             "description": "`live` while the gateway receives its own heartbeat through the Redis subscription."
+          },
+          "stream_rollbacks": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Re-subscriptions since the start after which events this gateway had delivered live were missing from the stream: a Redis failover lost writes that were never acknowledged (see \"Redis high availability\" in the README). Also `mandrill_gateway_stream_rollbacks_total`."
           }
         },
         "example": {
           "status": "ready",
-          "subscription": "live"
+          "subscription": "live",
+          "stream_rollbacks": 0
         }
       },
       "Envelope": {

@@ -122,6 +122,17 @@ struct WebhookController: Sendable {
         metrics.storeSeconds.record(ContinuousClock.now - started)
         metrics.eventsStored.increment(by: Int64(result.stored))
         metrics.eventsDuplicate.increment(by: Int64(result.duplicates))
+        guard store.replication.isSatisfied(by: result) else {
+            metrics.replicaAckFailures.increment()
+            logger.warning(
+                "Batch stored on the primary but not confirmed by enough replicas; answering 503 so that Mandrill retries",
+                metadata: [
+                    "path": .string(registration.path), "replicas": .stringConvertible(result.replicas ?? 0),
+                    "required": .stringConvertible(store.replication.required),
+                ]
+            )
+            throw APIError(status: .serviceUnavailable, message: "not yet replicated, retry later", headers: [.retryAfter: "5"])
+        }
         logger.debug(
             "Batch stored",
             metadata: [

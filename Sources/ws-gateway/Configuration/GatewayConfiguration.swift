@@ -34,7 +34,12 @@ struct GatewayConfiguration: Sendable {
 
     init() {}
 
-    init(options: GatewayOptions, access: AccessOptions, environment: EnvironmentValues) throws(ConfigurationError) {
+    init(
+        options: GatewayOptions,
+        access: AccessOptions,
+        sentinel: RedisSentinelOptions = RedisSentinelOptions(),
+        environment: EnvironmentValues
+    ) throws(ConfigurationError) {
         host = resolve(options.host, environment.string("GATEWAY_HOST"), default: host)
         port = resolve(options.port, try environment.int("GATEWAY_PORT"), default: port)
         guard (0...65535).contains(port) else { throw ConfigurationError("port must be between 0 and 65535") }
@@ -42,6 +47,7 @@ struct GatewayConfiguration: Sendable {
             url: options.redisURL,
             timeout: options.redisTimeout,
             prefix: options.redisPrefix,
+            sentinel: sentinel,
             defaultTimeout: .seconds(2),
             environment: environment
         )

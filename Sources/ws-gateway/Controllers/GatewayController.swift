@@ -23,9 +23,12 @@ struct GatewayController: Sendable {
         }
         router.get("/healthz") { _, _ in Response.json(.ok, "{\"status\":\"ok\"}") }
         router.get("/readyz") { _, _ in
-            subscription.isHealthy
-                ? Response.json(.ok, "{\"status\":\"ready\",\"subscription\":\"live\"}")
-                : Response.json(.serviceUnavailable, "{\"status\":\"not ready\",\"subscription\":\"down\"}")
+            // stream_rollbacks: re-subscriptions after which events this gateway had delivered were missing from
+            // the stream (a failover lost writes that were never acknowledged); see "Redis high availability".
+            let rollbacks = subscription.streamRollbacks
+            return subscription.isHealthy
+                ? Response.json(.ok, "{\"status\":\"ready\",\"subscription\":\"live\",\"stream_rollbacks\":\(rollbacks)}")
+                : Response.json(.serviceUnavailable, "{\"status\":\"not ready\",\"subscription\":\"down\",\"stream_rollbacks\":\(rollbacks)}")
         }
         router.get("/metrics") { _, _ in
             metrics.connections.set(to: Double(streams.admission.openConnections))

@@ -24,11 +24,18 @@ struct StreamSequencer: Sendable {
         var readGap: StreamID?
         /// Read the stream's newest id next, and report it with ``StreamSequencer/tipRead(_:)``.
         var readTip = false
+        /// Read the stream entries at or before this id next, and report the newest one this gateway delivered with
+        /// ``StreamSequencer/positionChecked(lastShared:)``.
+        var checkPosition: StreamID?
+        /// Events this gateway delivered are not in the stream any more (see ``StreamSequencer/positionChecked(lastShared:)``).
+        var rolledBack = false
 
         static let none = Action()
     }
 
     private(set) var state: State = .waiting(lastID: nil)
+    /// After a re-subscription, whether the last delivered id still has to be found in the stream.
+    private(set) var needsPositionCheck = false
     /// Live messages held during recovery; past this they are dropped and read back from the stream instead.
     let bufferLimit: Int
 
@@ -58,7 +65,25 @@ struct StreamSequencer: Sendable {
             return Action(readTip: true)
         }
         state = .recovering(lastID: lastID, buffer: [], overflowed: false)
-        return Action(readGap: lastID)
+        needsPositionCheck = true
+        return Action(checkPosition: lastID)
+    }
+
+    /// The newest stream entry at or before the last delivered id that this gateway delivered too (`nil`: the
+    /// stream has none at or before it, the older entries were trimmed).
+    ///
+    /// Normally that is the last delivered entry itself. After a Redis failover it can be older: the new primary
+    /// lacks what the old one held but had not replicated yet, and this gateway may have delivered some of those
+    /// events live. They are gone (their batches were never acknowledged with `--redis-min-replicas-ack`, so
+    /// Mandrill sends them again and they come back under new ids). The gap is then read from the newest entry
+    /// both sides have, so that nothing the new primary stored since is skipped: its new ids can sort before the
+    /// lost ones (Redis numbers entries after the newest it holds while its clock is behind that).
+    mutating func positionChecked(lastShared found: StreamID?) -> Action {
+        guard needsPositionCheck, case .recovering(let lastID, let buffer, let overflowed) = state else { return .none }
+        needsPositionCheck = false
+        guard let found, found < lastID else { return Action(readGap: lastID) }
+        state = .recovering(lastID: found, buffer: buffer, overflowed: overflowed)
+        return Action(readGap: found, rolledBack: true)
     }
 
     /// The stream's newest id when the first subscription began (`0-0` for an empty stream). Live messages held
@@ -82,6 +107,7 @@ struct StreamSequencer: Sendable {
 
     mutating func dropped() {
         state = .waiting(lastID: lastID)
+        needsPositionCheck = false
     }
 
     mutating func received(_ publication: Publication) -> Action {

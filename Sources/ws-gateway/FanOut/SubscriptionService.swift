@@ -25,11 +25,14 @@ final class SubscriptionService: Service, @unchecked Sendable {
     /// `--compression`: each publication also carries its permessage-deflate frame.
     private let compress: Bool
     private var sequencer = StreamSequencer()
+    /// What was delivered lately, to find where the stream and the clients still agree after a failover.
+    private var delivered = RecentStreamIDs()
     private var heartbeatTimer: RedisTimer?
     private var gapRetryTimer: RedisTimer?
     private var subscribedAt: ContinuousClock.Instant?
     private var lastHeartbeat: ContinuousClock.Instant?
     private let healthy = Atomic<Bool>(false)
+    private let rollbacks = Atomic<Int>(0)
     static let gapPageSize = 1000
 
     init(configuration: GatewayConfiguration, broadcaster: Broadcaster, metrics: GatewayMetrics, gatewayID: String, logger: Logger) {
@@ -55,6 +58,9 @@ final class SubscriptionService: Service, @unchecked Sendable {
 
     /// Subscribed, caught up, and the heartbeat came back recently.
     var isHealthy: Bool { healthy.load(ordering: .relaxed) }
+
+    /// Re-subscriptions that found delivered events missing from the stream, since the start (for `/readyz`).
+    var streamRollbacks: Int { rollbacks.load(ordering: .relaxed) }
 
     func run() async throws {
         loop.start()
@@ -112,9 +118,37 @@ final class SubscriptionService: Service, @unchecked Sendable {
 
     private func perform(_ action: StreamSequencer.Action) {
         broadcaster.publish(action.deliver)
+        for publication in action.deliver { delivered.insert(publication.id) }
+        if action.rolledBack {
+            metrics.streamRollbacks.increment()
+            rollbacks.add(1, ordering: .relaxed)
+            logger.error(
+                "Events delivered live are missing from the stream after a Redis failover: they were never acknowledged, and come back under new ids when Mandrill retries",
+                metadata: ["resuming_after": .string(action.readGap?.description ?? "start")]
+            )
+        }
+        if let id = action.checkPosition { checkPosition(id) }
         if let after = action.readGap { readGap(after: after) }
         if action.readTip { readTip() }
         updateHealth()
+    }
+
+    /// Finds the newest entry at or before `id` (the last one delivered) that clients have seen; see
+    /// ``StreamSequencer/positionChecked(lastShared:)``. Only the newest page is looked at: a failover loses at most
+    /// what the replicas had not received yet.
+    private func checkPosition(_ id: StreamID) {
+        commands.connection.send(RedisCommand("XREVRANGE", keys.stream, id.description, "-", "COUNT", "256")) { [self] result in
+            switch result {
+            case .success(let reply):
+                let ids = StreamEntry.ids(in: reply)
+                // The last delivered entry is there (the normal case), or the newest one clients saw, or else the newest.
+                let shared = ids.first == id ? id : ids.first(where: delivered.contains) ?? ids.first
+                perform(sequencer.positionChecked(lastShared: shared))
+            case .failure(let error):
+                logger.warning("Finding the last delivered event in the stream failed; retrying", metadata: ["error": .string(error.description)])
+                retryRead()
+            }
+        }
     }
 
     /// Reads the stream's newest id (`0-0` when it is empty) for the first subscription.
@@ -154,7 +188,8 @@ final class SubscriptionService: Service, @unchecked Sendable {
         if gapRetryTimer == nil {
             gapRetryTimer = loop.makeTimer(repeating: false) { [unowned self] in
                 switch self.sequencer.state {
-                case .recovering(let lastID, _, _): self.readGap(after: lastID)
+                case .recovering(let lastID, _, _):
+                    if self.sequencer.needsPositionCheck { self.checkPosition(lastID) } else { self.readGap(after: lastID) }
                 case .findingTip: self.readTip()
                 case .waiting, .live: break
                 }

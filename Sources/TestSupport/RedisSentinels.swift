@@ -1,0 +1,76 @@
+import Common
+import Foundation
+import Logging
+
+/// Real `redis-sentinel` processes on free loopback ports, watching one primary as `mymaster`, for failover tests.
+/// Fast settings: a primary is down after 1 s without an answer, and two sentinels must agree.
+package final class RedisSentinels: @unchecked Sendable {
+    package static let masterName = "mymaster"
+    package let ports: [Int]
+    private let processes: [ManagedProcess]
+    private let directory: URL
+
+    /// `--redis-sentinels` for the product.
+    package var addresses: String { ports.map { "127.0.0.1:\($0)" }.joined(separator: ",") }
+
+    package init(count: Int = 3, primaryPort: Int) async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sentinels-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let executable = ["/usr/bin/redis-sentinel", "/usr/local/bin/redis-sentinel"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let executable else { throw TestSupportError("redis-sentinel not found (install the redis-sentinel package)") }
+        var ports: [Int] = []
+        var processes: [ManagedProcess] = []
+        for index in 0..<count {
+            let port = freePort()
+            let file = directory.appendingPathComponent("sentinel-\(index).conf")
+            // Sentinel rewrites its file as it learns the set-up: each needs a writable one of its own.
+            let configuration = """
+                port \(port)
+                bind 127.0.0.1
+                dir \(directory.path)
+                sentinel monitor \(Self.masterName) 127.0.0.1 \(primaryPort) 2
+                sentinel down-after-milliseconds \(Self.masterName) 1000
+                sentinel failover-timeout \(Self.masterName) 4000
+                sentinel parallel-syncs \(Self.masterName) 1
+
+                """
+            try configuration.write(to: file, atomically: true, encoding: .utf8)
+            processes.append(try ManagedProcess(name: "sentinel-\(port)", executable: executable, arguments: [file.path]))
+            ports.append(port)
+        }
+        self.ports = ports
+        self.processes = processes
+        for (port, process) in zip(ports, processes) {
+            try await waitUntil("redis-sentinel on port \(port) (log: \(process.logFile.path))", timeout: .seconds(20)) {
+                guard process.isRunning else { throw TestSupportError("redis-sentinel exited: \(process.log)") }
+                return redisAnswersPing(port: port)
+            }
+        }
+    }
+
+    /// The primary's port as the first sentinel that answers names it.
+    package func primaryPort() async -> Int? {
+        for port in ports {
+            let client = redisClient(port: port)
+            defer { Task { await client.shutdown() } }
+            if let reply = try? await client.send("SENTINEL", "get-master-addr-by-name", Self.masterName),
+                let portText = reply.array?.last?.string, let value = Int(portText)
+            {
+                return value
+            }
+        }
+        return nil
+    }
+
+    /// Sends a command to one sentinel (for `SENTINEL FAILOVER`).
+    package func send(_ arguments: String...) async throws -> RedisValue {
+        let client = redisClient(port: ports[0])
+        defer { Task { await client.shutdown() } }
+        return try await client.connection.send(RedisCommand(arguments: arguments))
+    }
+
+    deinit {
+        // Releasing the processes kills them (see ManagedProcess).
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
