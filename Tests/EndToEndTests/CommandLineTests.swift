@@ -17,6 +17,8 @@ struct CommandLineTests {
             ("--stream-max-age", "STREAM_MAX_AGE"), ("--large-event-bytes", "LARGE_EVENT_BYTES"), ("--large-event-memory", "LARGE_EVENT_MEMORY"),
             ("--tokens", "AUTH_TOKENS"), ("--jwt-secrets", "JWT_SECRETS"), ("--jwks-file", "JWKS_FILE"), ("--jwt-audience", "JWT_AUDIENCE"),
             ("--public-read", "PUBLIC_READ"), ("--allowed-hosts", "ALLOWED_HOSTS"), ("--swagger-ui-dir", "SWAGGER_UI_DIR"),
+            ("--redis-sentinels", "REDIS_SENTINELS"), ("--redis-master-name", "REDIS_MASTER_NAME"),
+            ("--redis-min-replicas-ack", "REDIS_MIN_REPLICAS_ACK"),
         ]
         for (option, variable) in options {
             #expect(help.contains(option), "\(option)")
@@ -42,6 +44,7 @@ struct CommandLineTests {
             ("--drain-timeout", "GATEWAY_DRAIN_TIMEOUT"), ("--max-backlog", "GATEWAY_MAX_BACKLOG"), ("--batch-window", "GATEWAY_BATCH_WINDOW"),
             ("--redis-timeout", "REDIS_TIMEOUT"), ("--log-level", "LOG_LEVEL"), ("--max-replay-scan", "GATEWAY_MAX_REPLAY_SCAN"),
             ("--replay-write-timeout", "GATEWAY_REPLAY_WRITE_TIMEOUT"), ("--compression", "GATEWAY_COMPRESSION"),
+            ("--redis-sentinels", "REDIS_SENTINELS"), ("--redis-master-name", "REDIS_MASTER_NAME"),
         ]
         for (option, variable) in options {
             #expect(help.contains(option), "\(option)")
