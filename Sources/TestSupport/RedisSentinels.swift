@@ -3,17 +3,20 @@ import Foundation
 import Logging
 
 /// Real `redis-sentinel` processes on free loopback ports, watching one primary as `mymaster`, for failover tests.
-/// Fast settings: a primary is down after 1 s without an answer, and two sentinels must agree.
+/// Fast settings: a primary is down after 1 s without an answer, and two sentinels must agree. With a `password`
+/// every sentinel requires it (`requirepass`) and uses it with the others (`sentinel sentinel-pass`).
 package final class RedisSentinels: @unchecked Sendable {
     package static let masterName = "mymaster"
     package let ports: [Int]
     private let processes: [ManagedProcess]
     private let directory: URL
+    package let password: String?
 
     /// `--redis-sentinels` for the product.
     package var addresses: String { ports.map { "127.0.0.1:\($0)" }.joined(separator: ",") }
 
-    package init(count: Int = 3, primaryPort: Int) async throws {
+    package init(count: Int = 3, primaryPort: Int, password: String? = nil) async throws {
+        self.password = password
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sentinels-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let executable = ["/usr/bin/redis-sentinel", "/usr/local/bin/redis-sentinel"].first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -33,7 +36,7 @@ package final class RedisSentinels: @unchecked Sendable {
                 sentinel failover-timeout \(Self.masterName) 4000
                 sentinel parallel-syncs \(Self.masterName) 1
 
-                """
+                """ + (password.map { "requirepass \($0)\nsentinel sentinel-pass \($0)\n" } ?? "")
             try configuration.write(to: file, atomically: true, encoding: .utf8)
             processes.append(try ManagedProcess(name: "sentinel-\(port)", executable: executable, arguments: [file.path]))
             ports.append(port)
@@ -51,7 +54,7 @@ package final class RedisSentinels: @unchecked Sendable {
     /// The primary's port as the first sentinel that answers names it.
     package func primaryPort() async -> Int? {
         for port in ports {
-            let client = redisClient(port: port)
+            let client = redisClient(port: port, password: password)
             defer { Task { await client.shutdown() } }
             if let reply = try? await client.send("SENTINEL", "get-master-addr-by-name", Self.masterName),
                 let portText = reply.array?.last?.string, let value = Int(portText)
@@ -64,7 +67,7 @@ package final class RedisSentinels: @unchecked Sendable {
 
     /// Sends a command to one sentinel (for `SENTINEL FAILOVER`).
     package func send(_ arguments: String...) async throws -> RedisValue {
-        let client = redisClient(port: ports[0])
+        let client = redisClient(port: ports[0], password: password)
         defer { Task { await client.shutdown() } }
         return try await client.connection.send(RedisCommand(arguments: arguments))
     }

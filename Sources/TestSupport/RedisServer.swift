@@ -78,8 +78,8 @@ package final class RedisServer: @unchecked Sendable {
 }
 
 /// A started client for a Redis (or Sentinel) on a loopback port.
-package func redisClient(port: Int) -> RedisClient {
-    let client = RedisClient(configuration: RedisConfiguration(port: port), logger: Logger(label: "test-redis"))
+package func redisClient(port: Int, password: String? = nil) -> RedisClient {
+    let client = RedisClient(configuration: RedisConfiguration(port: port, password: password), logger: Logger(label: "test-redis"))
     client.start()
     return client
 }

@@ -5,6 +5,7 @@ import Common
 /// form must hide the password and name the same server.
 enum RedisURLFuzzer {
     static func run(_ input: [UInt8]) {
+        checkSentinelInputs(input)
         let url = String(decoding: input, as: UTF8.self)
         // API: RedisConfiguration(url:) and redactedURL.
         guard let configuration = try? RedisConfiguration(url: url) else { return }
@@ -34,6 +35,28 @@ enum RedisURLFuzzer {
                 && reparsed?.username == configuration.username,
             "redactedURL \(redacted.debugDescription) does not name the same server"
         )
+    }
+
+    /// The same bytes as a `--redis-sentinels` entry and as a `+switch-master` announcement: what parses must name a
+    /// usable server, and an endpoint's description must parse back to it (it is what logs and `/readyz` show).
+    private static func checkSentinelInputs(_ input: [UInt8]) {
+        let text = String(decoding: input, as: UTF8.self)
+        for entry in text.split(separator: ",") {
+            guard let endpoint = try? RedisEndpoint(parsing: entry) else { continue }
+            invariant((1...65535).contains(endpoint.port), "sentinel port \(endpoint.port)")
+            invariant(!endpoint.host.isEmpty && !endpoint.host.contains(where: \.isWhitespace), "sentinel host \(endpoint.host.debugDescription)")
+            let reparsed = try? RedisEndpoint(parsing: Substring(endpoint.description))
+            invariant(reparsed == endpoint, "\(endpoint.description.debugDescription) does not parse back to the same sentinel")
+        }
+        let announced = input.withUnsafeBytes { SentinelWatcher.newPrimary(in: $0, masterName: "mymaster") }
+        if let announced {
+            invariant((1...65535).contains(announced.port), "announced port \(announced.port)")
+            invariant(
+                !announced.host.isEmpty && !announced.host.utf8.contains(UInt8(ascii: " ")),
+                "announced host \(announced.host.debugDescription)"
+            )
+            invariant(text.hasPrefix("mymaster "), "an announcement for another master name was taken")
+        }
     }
 
     /// Whether `text` holds the bytes of `part`. Compared as UTF-8 bytes, which is what a log line holds, and

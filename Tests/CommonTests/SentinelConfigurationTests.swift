@@ -57,7 +57,10 @@ struct SentinelConfigurationTests {
         }
         #expect(parse("mymaster 127.0.0.1 6379 127.0.0.1 6380") == RedisEndpoint(host: "127.0.0.1", port: 6380))
         #expect(parse("other 127.0.0.1 6379 127.0.0.1 6380") == nil)
-        for bad in ["", "mymaster", "mymaster 1 2 3", "mymaster a 1 b 0", "mymaster a 1 b x", "mymaster a 1 b 1 extra", "mymaster a 1  1"] {
+        for bad in [
+            "", "mymaster", "mymaster 1 2 3", "mymaster a 1 b 0", "mymaster a 1 b x", "mymaster a 1 b 1 extra", "mymaster  a 1 b 1",
+            " mymaster a 1 b 1",
+        ] {
             #expect(parse(bad) == nil, "\(bad)")
         }
     }

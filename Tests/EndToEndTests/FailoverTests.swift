@@ -5,8 +5,8 @@ import Simulation
 import TestSupport
 import Testing
 
-/// Redis behind Sentinel, for real: a primary, a replica and three sentinels (Debian's `redis-server` and
-/// `redis-sentinel`), one hook-ingest with `--redis-min-replicas-ack 1`, two gateways and resuming clients, while a
+/// Redis behind Sentinel, for real: a primary, a replica and three sentinels with a password (Debian's
+/// `redis-server` and `redis-sentinel`), named after a dead address and a plain Redis that is no sentinel, one hook-ingest with `--redis-min-replicas-ack 1`, two gateways and resuming clients, while a
 /// poster that retries like Mandrill keeps sending batches. The primary is SIGKILLed, then a manual
 /// `SENTINEL FAILOVER` moves it (`FAILOVER_ROUNDS` times, default 1), then the new primary's replica link is cut.
 /// Recovery times are printed, not asserted: the machine is shared.
@@ -47,20 +47,23 @@ struct FailoverTests {
         let second = try await RedisServer(arguments: ["--replicaof", "127.0.0.1", String(first.port)])
         let servers = [first.port: first, second.port: second]
         try await waitForReplication(primary: first.port, replica: second.port)
-        let sentinels = try await RedisSentinels(primaryPort: first.port)
+        let sentinels = try await RedisSentinels(primaryPort: first.port, password: "sentinel-secret")
         try await waitUntil("the sentinels to know the replica", timeout: .seconds(30)) {
             (try? await sentinels.send("SENTINEL", "replicas", RedisSentinels.masterName).array?.count) == 1
         }
 
-        let redisArguments = ["--redis-sentinels", sentinels.addresses, "--redis-master-name", RedisSentinels.masterName]
+        // Asked first: an address nobody listens on, then a Redis that answers SENTINEL with an error.
+        let notSentinels = "127.0.0.1:\(freePort()),127.0.0.1:\(second.port),"
+        let redisArguments = ["--redis-sentinels", notSentinels + sentinels.addresses, "--redis-master-name", RedisSentinels.masterName]
+        let environment = ["REDIS_SENTINEL_PASSWORD": "sentinel-secret"]
         let ingest = try await ProductProcess.start(
             "hook-ingest",
             arguments: redisArguments + ["--redis-min-replicas-ack", "1"],
-            environment: ["MANDRILL_WEBHOOK_URL": Self.signedURL, "MANDRILL_WEBHOOK_KEYS": Self.key]
+            environment: environment.merging(["MANDRILL_WEBHOOK_URL": Self.signedURL, "MANDRILL_WEBHOOK_KEYS": Self.key]) { $1 }
         )
         let gateways = [
-            try await ProductProcess.start("ws-gateway", arguments: redisArguments),
-            try await ProductProcess.start("ws-gateway", arguments: redisArguments),
+            try await ProductProcess.start("ws-gateway", arguments: redisArguments, environment: environment),
+            try await ProductProcess.start("ws-gateway", arguments: redisArguments, environment: environment),
         ]
         let clients = (0..<4).map { ResumingClient(port: gateways[$0 % 2].port) }
         try await waitUntil("every client connected") { clients.allSatisfy { $0.connections >= 1 } }

@@ -131,10 +131,16 @@ package final class RedisConnection: @unchecked Sendable {
         loop.execute { self.drop(reason: reason) }
     }
 
-    /// A sentinel named a new primary: a connection that is up elsewhere reconnects (asking the sentinels again).
+    /// A sentinel named a new primary: a connection that is up elsewhere reconnects (asking the sentinels again),
+    /// and one waiting to reconnect after failed attempts tries at once instead of after its backoff delay.
     /// Any thread.
     package func primaryChanged(to primary: RedisEndpoint) {
         loop.execute {
+            if case .waitingToReconnect = self.machine.state {
+                self.reconnectTimer?.cancel()
+                self.perform(self.machine.reconnectTimerFired())
+                return
+            }
             guard let endpoint = self.endpoint, endpoint != primary else { return }
             self.drop(reason: "the primary moved to \(primary)")
         }

@@ -8,32 +8,40 @@ package struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
-    /// Parses `host:port`, `[v6]:port` or `host` (port 26379, Sentinel's own).
+    /// Parses `host:port`, `[v6]:port` or `host` (port 26379, Sentinel's own). Separators are found in the UTF-8
+    /// bytes, never in Swift characters: a prepended mark before `:` would merge with it into one character.
     package init(parsing text: Substring, defaultPort: Int = 26379) throws(ConfigurationError) {
-        var text = text
-        while text.first?.isWhitespace == true { text.removeFirst() }
-        while text.last?.isWhitespace == true { text.removeLast() }
-        var host = text
-        var port = defaultPort
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
+        var bytes = Array(text.utf8)[...]
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes.removeFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes.removeLast() }
+        var host = bytes
+        var portBytes: ArraySlice<UInt8>?
+        if bytes.first == UInt8(ascii: "["), let close = bytes.firstIndex(of: UInt8(ascii: "]")) {
+            host = bytes[(bytes.startIndex + 1)..<close]
+            let rest = bytes[(close + 1)...]
             if !rest.isEmpty {
-                guard rest.hasPrefix(":"), let value = Int(rest.dropFirst()) else {
-                    throw ConfigurationError("sentinel address \(text) has no valid port")
-                }
-                port = value
+                guard rest.first == UInt8(ascii: ":") else { throw ConfigurationError("sentinel address \(text) has no valid port") }
+                portBytes = rest.dropFirst()
             }
-        } else if let colon = text.lastIndex(of: ":") {
-            host = text[..<colon]
-            guard let value = Int(text[text.index(after: colon)...]) else { throw ConfigurationError("sentinel address \(text) has no valid port") }
+        } else if let colon = bytes.lastIndex(of: UInt8(ascii: ":")) {
+            host = bytes[..<colon]
+            portBytes = bytes[(colon + 1)...]
+        }
+        var port = defaultPort
+        if let portBytes {
+            guard let value = Int(String(decoding: portBytes, as: UTF8.self)) else {
+                throw ConfigurationError("sentinel address \(text) has no valid port")
+            }
             port = value
         }
-        guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "[" || $0 == "]" || $0 == "/" }) else {
+        let forbidden: Set<UInt8> = [UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "/"), UInt8(ascii: ",")]
+        guard !host.isEmpty, !host.contains(where: { $0 <= 0x20 || $0 == 0x7F || forbidden.contains($0) }),
+            let hostText = String(validating: host, as: UTF8.self)
+        else {
             throw ConfigurationError("sentinel address \(text) has no valid host")
         }
         guard (1...65535).contains(port) else { throw ConfigurationError("sentinel address \(text) has no valid port") }
-        self.init(host: String(host), port: port)
+        self.init(host: hostText, port: port)
     }
 
     package var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }

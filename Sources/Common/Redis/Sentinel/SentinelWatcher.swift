@@ -64,7 +64,7 @@ package final class SentinelWatcher: Service, Sendable {
 
     /// `<master name> <old ip> <old port> <new ip> <new port>`, the `+switch-master` message.
     package static func newPrimary(in payload: UnsafeRawBufferPointer, masterName: String) -> RedisEndpoint? {
-        let fields = payload.split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) }
+        let fields = payload.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         guard fields.count == 5, fields[0] == masterName, let port = Int(fields[4]), (1...65535).contains(port), !fields[3].isEmpty else {
             return nil
         }
