@@ -8,9 +8,10 @@ struct SentinelConfigurationTests {
         masterName: String? = nil,
         environment: [String: String] = [:]
     ) throws(ConfigurationError) -> RedisConfiguration {
-        var options = RedisSentinelOptions()
-        options.redisSentinels = sentinels
-        options.redisMasterName = masterName
+        var arguments: [String] = []
+        if let sentinels { arguments += ["--redis-sentinels", sentinels] }
+        if let masterName { arguments += ["--redis-master-name", masterName] }
+        let options = try? RedisSentinelOptions.parse(arguments)
         return try RedisSettings.resolve(
             url: "redis://:secret@127.0.0.1:6379/2",
             timeout: nil,

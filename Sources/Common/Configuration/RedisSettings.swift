@@ -5,7 +5,7 @@ package enum RedisSettings {
         url: String?,
         timeout: String?,
         prefix: String?,
-        sentinel: RedisSentinelOptions = RedisSentinelOptions(),
+        sentinel: RedisSentinelOptions? = nil,
         defaultTimeout: Duration,
         environment: EnvironmentValues
     ) throws(ConfigurationError) -> (RedisConfiguration, RedisKeys) {
@@ -24,9 +24,9 @@ package enum RedisSettings {
         return (redis, RedisKeys(prefix: prefix))
     }
 
-    private static func sentinelSet(_ options: RedisSentinelOptions, environment: EnvironmentValues) throws(ConfigurationError) -> RedisSentinelSet? {
-        let list = Common.resolve(options.redisSentinels, environment.string("REDIS_SENTINELS"), default: "")
-        let masterName = Common.resolve(options.redisMasterName, environment.string("REDIS_MASTER_NAME"), default: "mymaster")
+    private static func sentinelSet(_ options: RedisSentinelOptions?, environment: EnvironmentValues) throws(ConfigurationError) -> RedisSentinelSet? {
+        let list = Common.resolve(options?.redisSentinels, environment.string("REDIS_SENTINELS"), default: "")
+        let masterName = Common.resolve(options?.redisMasterName, environment.string("REDIS_MASTER_NAME"), default: "mymaster")
         guard !list.isEmpty else { return nil }
         var sentinels: [RedisEndpoint] = []
         for entry in list.split(separator: ",") where !entry.allSatisfy(\.isWhitespace) {

@@ -26,7 +26,7 @@ struct IngestConfiguration: Sendable {
     init(
         options: IngestOptions,
         access: AccessOptions,
-        sentinel: RedisSentinelOptions = RedisSentinelOptions(),
+        sentinel: RedisSentinelOptions? = nil,
         environment: EnvironmentValues,
         swaggerUICandidates: [String] = SwaggerUIAssets.defaultDirectories
     ) throws(ConfigurationError) {

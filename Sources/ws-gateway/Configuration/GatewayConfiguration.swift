@@ -37,7 +37,7 @@ struct GatewayConfiguration: Sendable {
     init(
         options: GatewayOptions,
         access: AccessOptions,
-        sentinel: RedisSentinelOptions = RedisSentinelOptions(),
+        sentinel: RedisSentinelOptions? = nil,
         environment: EnvironmentValues
     ) throws(ConfigurationError) {
         host = resolve(options.host, environment.string("GATEWAY_HOST"), default: host)
