@@ -24,7 +24,8 @@ package enum RedisSettings {
         return (redis, RedisKeys(prefix: prefix))
     }
 
-    private static func sentinelSet(_ options: RedisSentinelOptions?, environment: EnvironmentValues) throws(ConfigurationError) -> RedisSentinelSet? {
+    private static func sentinelSet(_ options: RedisSentinelOptions?, environment: EnvironmentValues) throws(ConfigurationError) -> RedisSentinelSet?
+    {
         let list = Common.resolve(options?.redisSentinels, environment.string("REDIS_SENTINELS"), default: "")
         let masterName = Common.resolve(options?.redisMasterName, environment.string("REDIS_MASTER_NAME"), default: "mymaster")
         guard !list.isEmpty else { return nil }
