@@ -8,6 +8,12 @@
 #     tenants (JWTs pinned to one subaccount each, 50× the events), publish-to-client latency at 30 and
 #     100 publications/s (straight to Redis and end to end through hook-ingest), and memory per idle
 #     connection at 10,000 connections.
+#   - SSE vs WebSocket: 1,000 SSE clients on /sse/email/ next to 1,000 WebSocket clients on /ws/email/, the same
+#     publisher and events (the default mix: every simulator event type, inbound included): delivered events/s,
+#     µs per delivery, gateway CPU per delivery, bytes received per event.
+#   - permessage-deflate: 1,000 WebSocket clients offering it, against a gateway with and one without
+#     --compression (default mix): wire bytes per event, delivered events/s, gateway CPU per delivery, and RSS
+#     per idle connection (1,000 connections, a fresh gateway per run).
 #   - memory under hostile peers (ws-bench abuse, the abuse tests' heaviest attacks): peak RSS growth of a fresh
 #     hook-ingest under a form field bomb and 8 parallel unsigned 32 MiB bodies, and of a fresh ws-gateway under
 #     a 200 MB ping flood from a client that never reads.
@@ -39,8 +45,25 @@ start_gateway() {
   pids+=($gateway_pid)
   wait_ready "$gateway_port"
 }
+# The same, printing the gateway's command line like run does (for sections that compare gateway options).
+start_gateway_shown() {
+  start_gateway "$@"
+  echo "\$ ws-gateway --port $gateway_port --redis-url $redis_url --max-connections 19000 --log-level warning ${*:2}  # pid $gateway_pid"
+}
 wait_ready() { for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$1/readyz" >/dev/null && return 0; sleep 0.05; done; echo "port $1 not ready"; exit 1; }
 run() { echo "\$ $*" | sed "s|$bin/||g"; "$@" 2>>"$out/stderr.log"; }
+# Runs a fan-out (appending its output to file $1) until a run loses nothing, at most 3 times: on this shared machine
+# a starved load generator gets clients closed as slow consumers, and such a run says nothing about fan-out. Every
+# attempt stays in the file; medians are of the clean ones, and the summary says how many there were.
+run_until_clean() {
+  local file=$1
+  shift
+  for _ in 1 2 3; do
+    run "$@" | tee -a "$file"
+    if tail -n 1 "$file" | grep -q '"lost":0,'; then return 0; fi
+  done
+  echo "# (3 attempts lost deliveries; the medians below are of fewer clean runs)"
+}
 
 redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --client-output-buffer-limit "pubsub 256mb 64mb 60" \
@@ -75,6 +98,7 @@ start_gateway ws-gateway.log --jwt-secrets "$bench_secret"
 common=(--port "$gateway_port" --gateway-pid "$gateway_pid" --redis-url "$redis_url" --jwt-secret "$bench_secret")
 echo "### The load generator's ceiling (trivial sender, same client code)"
 run "$bin/ws-bench" selftest --clients 1000 --frames 2000
+run "$bin/ws-bench" selftest --clients 1000 --frames 2000 --sse
 echo "### Fan-out: 1,000 clients, ~1 KiB events published as fast as Redis takes them, 4,000,000 deliveries per run"
 echo "#   unfiltered: every client (full-access JWT) receives every one of 4,000 events"
 echo "#   50 tenants: client i holds a JWT pinned to subaccount tenant-(i % 50); 200,000 events round-robin over the"
@@ -119,6 +143,57 @@ for rate in 30 100; do
   run "$bin/ws-bench" latency "${common[@]}" --clients 1000 --rate "$rate" --seconds 20 --client-threads 2 \
     --ingest "127.0.0.1:$ingest_port" --signed-url "$signed" --key bench-key
 done
+echo "### SSE vs WebSocket fan-out: 1,000 clients each, the default event mix, 4,000 events per run"
+echo "#   published straight to Redis as fast as it takes them: every simulator event type in turn, inbound included"
+echo "#   (EventFactory, as mandrill-sim sends by default); the same gateway, publisher and events for both transports,"
+echo "#   runs alternating. wire bytes per event: what a client reads per event (SSE id:/data: lines, or frame header)."
+: > "$out/fanout-mix-websocket.jsonl"
+: > "$out/fanout-mix-sse.jsonl"
+for run_number in $(seq 1 "$RUNS"); do
+  run_until_clean "$out/fanout-mix-websocket.jsonl" "$bin/ws-bench" fanout "${common[@]}" --clients 1000 --events 4000 --mix default
+  run_until_clean "$out/fanout-mix-sse.jsonl" "$bin/ws-bench" fanout "${common[@]}" --clients 1000 --events 4000 --mix default --sse
+done
+echo "SSE vs WebSocket medians (default mix, 1,000 clients, 4,000,000 deliveries per run):"
+scripts/bench-medians.py delivered_per_second,wall_us_per_delivered,gateway_cpu_us_per_delivered,wire_bytes_per_event \
+  websocket="$out/fanout-mix-websocket.jsonl" sse="$out/fanout-mix-sse.jsonl"
+
+echo "### permessage-deflate: 1,000 WebSocket clients offering it (--compression), the default event mix"
+echo "#   two gateways, one started with --compression and one without, each on a Redis prefix of its own so that"
+echo "#   neither sees the other's events; runs alternate. wire bytes per event: frame headers and payloads as received."
+main_gateway_port=$gateway_port
+main_gateway_pid=$gateway_pid
+start_gateway_shown ws-gateway-plain.log --jwt-secrets "$bench_secret" --redis-prefix bench-plain
+plain_pid=$gateway_pid
+plain=(--port "$gateway_port" --gateway-pid "$gateway_pid" --redis-url "$redis_url" --jwt-secret "$bench_secret" --redis-prefix bench-plain)
+start_gateway_shown ws-gateway-compression.log --jwt-secrets "$bench_secret" --redis-prefix bench-deflate --compression
+deflate_pid=$gateway_pid
+deflate=(--port "$gateway_port" --gateway-pid "$gateway_pid" --redis-url "$redis_url" --jwt-secret "$bench_secret" --redis-prefix bench-deflate)
+: > "$out/fanout-deflate-off.jsonl"
+: > "$out/fanout-deflate-on.jsonl"
+for run_number in $(seq 1 "$RUNS"); do
+  run_until_clean "$out/fanout-deflate-off.jsonl" "$bin/ws-bench" fanout "${plain[@]}" --clients 1000 --events 4000 --mix default --compression
+  run_until_clean "$out/fanout-deflate-on.jsonl" "$bin/ws-bench" fanout "${deflate[@]}" --clients 1000 --events 4000 --mix default --compression
+done
+kill "$plain_pid" "$deflate_pid"
+echo "#   Idle: 1,000 connections offering permessage-deflate, RSS before and after; a fresh gateway for every run."
+: > "$out/idle-deflate-off.jsonl"
+: > "$out/idle-deflate-on.jsonl"
+for run_number in $(seq 1 "$RUNS"); do
+  for variant in off on; do
+    if [ "$variant" = on ]; then start_gateway_shown ws-gateway-idle-deflate-on.log --compression; else start_gateway_shown ws-gateway-idle-deflate-off.log; fi
+    run "$bin/ws-bench" idle --port "$gateway_port" --gateway-pid "$gateway_pid" --redis-url "$redis_url" --clients 1000 --compression \
+      | tee -a "$out/idle-deflate-$variant.jsonl"
+    kill "$gateway_pid"
+  done
+done
+gateway_port=$main_gateway_port
+gateway_pid=$main_gateway_pid
+echo "permessage-deflate medians (default mix, 1,000 clients offering it, 4,000,000 deliveries per run):"
+scripts/bench-medians.py wire_bytes_per_event,delivered_per_second,wall_us_per_delivered,gateway_cpu_us_per_delivered,envelope_bytes_mean \
+  without="$out/fanout-deflate-off.jsonl" with="$out/fanout-deflate-on.jsonl"
+echo "Idle RSS per connection, medians (1,000 idle connections offering permessage-deflate):"
+scripts/bench-medians.py kib_per_connection without="$out/idle-deflate-off.jsonl" with="$out/idle-deflate-on.jsonl"
+
 echo "### Memory per idle connection (a fresh gateway)"
 kill "$gateway_pid"
 start_gateway ws-gateway-idle.log

@@ -15,6 +15,7 @@ final class WebSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
     private let request: [UInt8]
     private let expectedAccept: String
     private let promise: EventLoopPromise<WebSocketHandshakeResult>
+    private let onUpgrade: (@Sendable ([(String, String)]) -> Void)?
     /// Adds the frame handlers once the server said 101; runs on the channel's loop.
     private let upgradePipeline: @Sendable (any Channel) throws -> Void
     private var buffer: ByteBuffer?
@@ -25,6 +26,7 @@ final class WebSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
         path: String,
         headers: [(String, String)],
         promise: EventLoopPromise<WebSocketHandshakeResult>,
+        onUpgrade: (@Sendable ([(String, String)]) -> Void)? = nil,
         upgradePipeline: @escaping @Sendable (any Channel) throws -> Void
     ) {
         let key = Data16.random().base64
@@ -37,6 +39,7 @@ final class WebSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
         text += "\r\n"
         self.request = Array(text.utf8)
         self.promise = promise
+        self.onUpgrade = onUpgrade
         self.upgradePipeline = upgradePipeline
     }
 
@@ -96,6 +99,7 @@ final class WebSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
             context.close(promise: nil)
             return
         }
+        onUpgrade?(headers)
         do {
             try upgradePipeline(context.channel)
         } catch {

@@ -29,16 +29,25 @@ struct GatewayOptions: ParsableArguments {
             "HS256 secret the gateway was started with (--jwt-secrets): every client sends a token minted with it, full access unless fanout --tenants pins it."
     )
     var jwtSecret: String?
+    @Option(help: "Prefix of the gateway's Redis keys and channel (its --redis-prefix): events are published to <prefix>:events.")
+    var redisPrefix = "mandrill"
+    @Flag(
+        help:
+            "WebSocket clients offer permessage-deflate (Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits); compressed frames are counted, not inflated."
+    )
+    var compression = false
 }
 
 extension GatewayOptions {
-    /// Opens `--clients` streams on their own event loops and waits until every one is live. With `tenants`
-    /// (needs `--jwt-secret`), client `i` gets a token pinned to subaccount `tenantName(i % tenants)`.
+    /// Opens `--clients` streams on their own event loops (WebSockets unless `transport` says otherwise) and waits
+    /// until every one is live. With `tenants` (needs `--jwt-secret`), client `i` gets a token pinned to subaccount
+    /// `tenantName(i % tenants)`.
     /// With `tenantsByQuery`, every client holds the same full-access token and asks for its tenant's subaccount
     /// with `subaccount=` instead: the same groups and deliveries as pinned tokens, so the two runs show what the
     /// tokens themselves cost.
     func openLiveClients(
         measureLatency: Bool,
+        transport: BenchTransport? = nil,
         tenants: Int = 0,
         tenantsByQuery: Bool = false
     ) async throws -> (
@@ -46,20 +55,29 @@ extension GatewayOptions {
     ) {
         let tokens = try await clientTokens(tenants: tenantsByQuery ? 0 : tenants)
         let queries = tenantsByQuery ? (0..<tenants).map { "subaccount=\(tenantName($0))" } : []
+        let transport = transport ?? self.transport(sse: false)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: clientThreads)
         let clients = try await BenchClients.open(
             count: self.clients,
             host: host,
             port: port,
-            path: "/ws/email/",
+            path: transport.path,
             measureLatency: measureLatency,
             group: group,
+            transport: transport,
             tokens: tokens,
             queries: queries
         )
         try await waitForControls(clients, count: self.clients)
         return (group, clients)
     }
+
+    /// SSE, or WebSockets that offer permessage-deflate when `--compression` says so.
+    func transport(sse: Bool) -> BenchTransport {
+        sse ? .sse : .webSocket(offerDeflate: compression)
+    }
+
+    var redisKeys: RedisKeys { RedisKeys(prefix: redisPrefix) }
 
     /// The tokens clients send, cycled over the clients: one per tenant, one full-access token, or none.
     private func clientTokens(tenants: Int) async throws -> [String] {
@@ -99,92 +117,6 @@ func makeRedis(_ url: String) throws -> RedisClient {
     return client
 }
 
-struct Fanout: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Every client receives every event: delivered events/s and gateway CPU per delivered event.",
-        discussion: """
-            With --tenants N (and --jwt-secret), client i holds a token pinned to subaccount tenant-(i % N), and \
-            N × --events events are published at N × --rate, round-robin over the N subaccounts: each client still \
-            receives --events events, so deliveries equal those of the unfiltered run with the same --clients and \
-            --events, and delivered events/s and gateway CPU per delivered event compare directly with it.
-            """
-    )
-
-    @OptionGroup var gateway: GatewayOptions
-    @Option(help: "Events each client receives (published events without --tenants).") var events = 2000
-    @Option(help: "Publications per second (× --tenants with tenants); 0 = as fast as Redis takes them.") var rate: Double = 0
-    @Option(help: "Envelope size in bytes.") var payloadBytes = 1024
-    @Option(help: "Tenants: clients pinned round-robin to N subaccounts by their tokens, events spread over them (needs --jwt-secret).")
-    var tenants = 0
-    @Flag(help: "With --tenants: clients ask for their subaccount with subaccount= (one full-access token) instead of holding pinned tokens.")
-    var tenantsByQuery = false
-
-    func validate() throws {
-        guard tenants >= 0 else { throw ValidationError("--tenants must not be negative") }
-        guard tenants == 0 || gateway.jwtSecret != nil else { throw ValidationError("--tenants needs --jwt-secret (the gateway's --jwt-secrets)") }
-    }
-
-    func run() async throws {
-        let (group, clients) = try await gateway.openLiveClients(measureLatency: false, tenants: tenants, tenantsByQuery: tenantsByQuery)
-        let redis = try makeRedis(gateway.redisURL)
-        var publisher = Publisher(redis: redis, keys: RedisKeys(), payloadBytes: payloadBytes)
-        publisher.subaccounts = (0..<tenants).map(tenantName)
-        let published = events * max(1, tenants)
-        let stats = gateway.gatewayPID.map(ProcessStats.init)
-        let cpuBefore = stats?.cpuSeconds()
-        let started = ContinuousClock.now
-        try await publisher.publishDirect(count: published, rate: rate * Double(max(1, tenants)))
-        let expected = expectedDeliveries(published: published)
-        let deadline = ContinuousClock.now + .seconds(120)
-        while clients.totals.events.load(ordering: .relaxed) < expected && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(2))
-        }
-        let elapsed = ContinuousClock.now - started
-        let cpuAfter = stats?.cpuSeconds()
-        let delivered = clients.totals.events.load(ordering: .relaxed)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        if tenants > 0 {
-            let fewest = gateway.clients / tenants
-            let most = (gateway.clients + tenants - 1) / tenants
-            print(
-                "fan-out with \(tenants) tenants: \(published) events published (\(tenants) × \(events)), each to the \(fewest == most ? "\(most)" : "\(fewest)–\(most)") clients of its tenant;"
-            )
-            print(
-                "compare delivered_per_second and gateway_cpu_us_per_delivered with the unfiltered run of --clients \(gateway.clients) --events \(events) (the same \(expected) deliveries)"
-            )
-        }
-        var fields: [(String, String)] = [
-            ("mode", tenants == 0 ? "fanout" : tenantsByQuery ? "fanout-tenants-by-query" : "fanout-tenants"), ("clients", "\(gateway.clients)"),
-        ]
-        if tenants > 0 { fields.append(("tenants", "\(tenants)")) }
-        fields += [
-            ("events_published", "\(published)"),
-            ("expected_deliveries", "\(expected)"), ("delivered", "\(delivered)"), ("lost", "\(expected - delivered)"),
-            ("closed_connections", "\(clients.totals.closed.load(ordering: .relaxed))"),
-            ("seconds", String(format: "%.3f", seconds)), ("delivered_per_second", String(format: "%.0f", Double(delivered) / seconds)),
-        ]
-        if let cpuBefore, let cpuAfter, delivered > 0 {
-            fields.append(("gateway_cpu_seconds", String(format: "%.2f", cpuAfter - cpuBefore)))
-            fields.append(("gateway_cpu_us_per_delivered", String(format: "%.3f", (cpuAfter - cpuBefore) * 1e6 / Double(delivered))))
-        }
-        report(fields)
-        await clients.close()
-        await redis.shutdown()
-        try await group.shutdownGracefully()
-    }
-
-    /// Every client receives every event, or, with tenants, the events of its own tenant: client `i` is in tenant
-    /// `i % tenants`, and event `n` belongs to tenant `n % tenants`.
-    private func expectedDeliveries(published: Int) -> Int {
-        guard tenants > 0 else { return published * gateway.clients }
-        return (0..<tenants).reduce(0) { total, tenant in
-            let clientsOfTenant = gateway.clients / tenants + (tenant < gateway.clients % tenants ? 1 : 0)
-            let eventsOfTenant = published / tenants + (tenant < published % tenants ? 1 : 0)
-            return total + clientsOfTenant * eventsOfTenant
-        }
-    }
-}
-
 struct Latency: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Publish-to-client latency at a fixed publication rate (p50/p99/max).")
 
@@ -197,11 +129,16 @@ struct Latency: AsyncParsableCommand {
     @Option(help: "Signed URL of the webhook registration.") var signedURL = "http://127.0.0.1:8080/mandrill/events"
     @Option(help: "Webhook key.") var key = "bench-key"
 
+    func validate() throws {
+        // The publish time is read from each frame's first bytes, which compression hides.
+        guard !gateway.compression else { throw ValidationError("latency is measured on plain frames: leave out --compression") }
+    }
+
     func run() async throws {
         let (group, clients) = try await gateway.openLiveClients(measureLatency: true)
         let count = Int(rate * Double(seconds))
         let redis = ingest == nil ? try makeRedis(gateway.redisURL) : nil
-        let publisher = Publisher(redis: redis, keys: RedisKeys(), payloadBytes: payloadBytes)
+        let publisher = Publisher(redis: redis, keys: gateway.redisKeys, payloadBytes: payloadBytes)
         if let ingest {
             let parts = ingest.split(separator: ":")
             try await publisher.postToIngest(
@@ -253,12 +190,15 @@ struct Idle: AsyncParsableCommand {
         let settledCPU = stats.cpuSeconds() ?? 0
         try await Task.sleep(for: .seconds(settle))
         let idleCPU = (stats.cpuSeconds() ?? 0) - settledCPU
-        report([
+        var fields: [(String, String)] = [
             ("mode", "idle"), ("connections", "\(gateway.clients)"), ("rss_before_kib", "\(before)"), ("rss_after_kib", "\(after)"),
             ("kib_per_connection", String(format: "%.2f", Double(after - before) / Double(gateway.clients))),
             ("connect_cpu_seconds", String(format: "%.2f", settledCPU - cpuBefore)),
             ("idle_cpu_us_per_connection_per_second", String(format: "%.3f", idleCPU * 1e6 / Double(gateway.clients) / Double(settle))),
-        ])
+        ]
+        // Shows whether the gateway accepted the offers: the figure is meant to compare connections with and without.
+        if gateway.compression { fields.append(("deflate_negotiated", "\(clients.totals.deflateNegotiated.load(ordering: .relaxed))")) }
+        report(fields)
         await clients.close()
         try await group.shutdownGracefully()
     }

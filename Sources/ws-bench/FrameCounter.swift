@@ -1,27 +1,13 @@
 import Common
 import NIOCore
-import Synchronization
-
-/// Totals shared by every benchmark connection.
-final class BenchTotals: Sendable {
-    let events = Atomic<Int>(0)
-    let controls = Atomic<Int>(0)
-    let closed = Atomic<Int>(0)
-    private let latencies = Mutex<[Int64]>([])
-
-    func record(latencies batch: [Int64]) {
-        guard !batch.isEmpty else { return }
-        latencies.withLock { $0.append(contentsOf: batch) }
-    }
-
-    func takeLatencies() -> [Int64] {
-        latencies.withLock { $0 }
-    }
-}
 
 /// Reads server frames straight from the socket bytes without building frame objects: a header parser that
 /// counts text frames, answers pings, and (optionally) reads the `bench_ts` publish time near the start of
 /// each payload. Cheap enough that the client is not what limits the measurement (see `ws-bench selftest`).
+///
+/// With permessage-deflate, event frames come compressed (RSV1 set) and are counted without being inflated:
+/// the gateway never compresses control messages, so a compressed text frame is always an event. Their
+/// `bench_ts` is out of reach, so latency is measured on plain frames only.
 final class FrameCounter: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -30,11 +16,15 @@ final class FrameCounter: ChannelInboundHandler {
     private let measureLatency: Bool
     private var header: [UInt8] = []
     private var opcode: UInt8 = 0
+    /// RSV1 of the current frame: its payload is compressed.
+    private var compressed = false
     private var remaining = 0
     /// The first bytes of the current payload: enough to tell events from control messages and find `bench_ts`.
     private var prefix: [UInt8] = []
     private static let prefixLimit = 256
     private var pendingEvents = 0
+    private var pendingCompressed = 0
+    private var pendingBytes = 0
     private var pendingLatencies: [Int64] = []
     private static let timestampKey = Array(#""bench_ts":"#.utf8)
 
@@ -47,6 +37,7 @@ final class FrameCounter: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
+        pendingBytes += buffer.readableBytes
         buffer.withUnsafeReadableBytes { bytes in
             var index = 0
             while index < bytes.count {
@@ -57,7 +48,8 @@ final class FrameCounter: ChannelInboundHandler {
                     continue
                 }
                 let take = min(remaining, bytes.count - index)
-                if prefix.count < Self.prefixLimit {
+                // A compressed payload's bytes say nothing readable: only plain ones are kept.
+                if !compressed && prefix.count < Self.prefixLimit {
                     let keep = min(take, Self.prefixLimit - prefix.count)
                     prefix.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<(index + keep)]))
                 }
@@ -72,6 +64,14 @@ final class FrameCounter: ChannelInboundHandler {
         if pendingEvents > 0 {
             totals.events.add(pendingEvents, ordering: .relaxed)
             pendingEvents = 0
+        }
+        if pendingCompressed > 0 {
+            totals.compressedEvents.add(pendingCompressed, ordering: .relaxed)
+            pendingCompressed = 0
+        }
+        if pendingBytes > 0 {
+            totals.wireBytes.add(pendingBytes, ordering: .relaxed)
+            pendingBytes = 0
         }
         if !pendingLatencies.isEmpty {
             totals.record(latencies: pendingLatencies)
@@ -96,6 +96,7 @@ final class FrameCounter: ChannelInboundHandler {
 
     private func beginPayload(context: ChannelHandlerContext) {
         opcode = header[0] & 0x0F
+        compressed = header[0] & 0x40 != 0
         let length7 = Int(header[1] & 0x7F)
         switch length7 {
         case 126: remaining = Int(header[2]) << 8 | Int(header[3])
@@ -109,6 +110,9 @@ final class FrameCounter: ChannelInboundHandler {
 
     private func endFrame(context: ChannelHandlerContext) {
         switch opcode {
+        case 0x1 where compressed:
+            pendingEvents += 1
+            pendingCompressed += 1
         case 0x1:
             if prefix.starts(with: Array(#"{"id""#.utf8)) {
                 pendingEvents += 1

@@ -10,14 +10,26 @@ struct Publisher {
     let redis: RedisClient?
     let keys: RedisKeys
     let payloadBytes: Int
+    /// The events published straight to Redis; ``postToIngest`` always posts padded ones.
+    let mix: EventMix
     /// When not empty, event `n` carries `msg.subaccount` = `subaccounts[n % subaccounts.count]` (round-robin over
-    /// the tenants), with as much less padding so that envelopes keep their size.
+    /// the tenants), with as much less padding so that envelopes keep their size. Padded events only.
     var subaccounts: [String] = []
+    private let mixed: MixedEnvelopes?
 
-    /// An envelope of about `payloadBytes` with a strictly increasing id.
+    init(redis: RedisClient?, keys: RedisKeys, payloadBytes: Int, mix: EventMix = .padded) {
+        self.redis = redis
+        self.keys = keys
+        self.payloadBytes = payloadBytes
+        self.mix = mix
+        self.mixed = mix == .default ? MixedEnvelopes() : nil
+    }
+
+    /// An envelope with a strictly increasing id: of about `payloadBytes`, or the mix's next event.
     func envelope(sequence: Int) -> [UInt8] {
         let now = WallClock.nanoseconds()
         let id = "\(now / 1_000_000)-\(sequence)"
+        if let mixed { return mixed.envelope(sequence: sequence, id: id, timestamp: now) }
         guard !subaccounts.isEmpty else {
             let padding = String(repeating: "x", count: max(0, payloadBytes - 160))
             let event = #"{"bench_ts":\#(now),"event":"send","_id":"bench-\#(sequence)","msg":{"email":"bench@example.com","subject":"\#(padding)"}}"#
@@ -33,23 +45,29 @@ struct Publisher {
 
     /// Publishes `count` envelopes at `rate` per second (0: as fast as the pipeline allows), in chunks of
     /// `window` commands sent in order on one connection (ids must reach the gateway in increasing order).
-    func publishDirect(count: Int, rate: Double, window: Int = 256) async throws {
-        guard let redis else { return }
+    /// Returns the envelopes' total size in bytes.
+    @discardableResult
+    func publishDirect(count: Int, rate: Double, window: Int = 256) async throws -> Int {
+        guard let redis else { return 0 }
         let started = ContinuousClock.now
         var sequence = 0
+        var bytes = 0
         while sequence < count {
             if rate > 0 {
                 let due = started + .seconds(Double(sequence) / rate)
                 if due > .now { try await Task.sleep(until: due) }
             }
             let chunk = (sequence..<min(count, sequence + (rate > 0 ? 1 : window))).map { sequence -> RedisCommand in
+                let envelope = envelope(sequence: sequence)
+                bytes += envelope.count
                 var command = RedisCommand("PUBLISH", keys.channel)
-                command.append(bytes: envelope(sequence: sequence))
+                command.append(bytes: envelope)
                 return command
             }
             try await sendInOrder(chunk, on: redis.connection)
             sequence += chunk.count
         }
+        return bytes
     }
 
     /// Sends the commands back to back (pipelined, in order) and waits for every reply.
