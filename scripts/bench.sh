@@ -2,7 +2,8 @@
 # The project's benchmark. Builds in release, starts its own redis-server, hook-ingest and ws-gateway on free
 # ports, and measures:
 #   - Redis alone (redis-benchmark), for scale
-#   - hook-ingest: accepted events/s with signature verification, batches of 1, 100 and 1000 (mandrill-sim)
+#   - hook-ingest: accepted events/s with signature verification, batches of 1, 100 and 1000 (mandrill-sim), and
+#     with --redis-min-replicas-ack 1 against a primary with one replica (WAIT after each store)
 #   - ws-gateway: the client's own ceiling against a trivial sender (ws-bench selftest), fan-out to 1,000
 #     clients (delivered events/s, gateway CPU per delivered event), the same deliveries to 1,000 clients in 50
 #     tenants (JWTs pinned to one subaccount each, 50× the events), publish-to-client latency at 30 and
@@ -90,6 +91,34 @@ for spec in "1 20000 32" "100 400 8" "1000 40 4"; do
     run "$bin/mandrill-sim" --url "$signed" --key bench-key --batch-size "$size" --count "$count" --concurrency "$concurrency" \
       --rate 0 --types send,delivered,open,click,hard_bounce --quiet
   done
+done
+
+echo
+echo "## hook-ingest with --redis-min-replicas-ack 1 (WAIT after each store) vs 0: a primary and one replica of its own, default event mix"
+ha_primary=$(free_port)
+ha_replica=$(free_port)
+redis-server --port "$ha_primary" --bind 127.0.0.1 --save "" --appendonly no --logfile "$PWD/$out/redis-ha-primary.log" &
+pids+=($!)
+redis-server --port "$ha_replica" --bind 127.0.0.1 --save "" --appendonly no --replicaof 127.0.0.1 "$ha_primary" \
+  --logfile "$PWD/$out/redis-ha-replica.log" &
+pids+=($!)
+until redis-cli -p "$ha_replica" info replication 2>/dev/null | grep -q "master_link_status:up"; do sleep 0.05; done
+for replicas in 0 1; do
+  ha_ingest=$(free_port)
+  ha_signed="http://127.0.0.1:$ha_ingest/mandrill/events"
+  echo "\$ hook-ingest --redis-url redis://127.0.0.1:$ha_primary --redis-min-replicas-ack $replicas"
+  MANDRILL_WEBHOOK_URL=$ha_signed MANDRILL_WEBHOOK_KEYS=bench-key "$bin/hook-ingest" --port "$ha_ingest" \
+    --redis-url "redis://127.0.0.1:$ha_primary" --redis-min-replicas-ack "$replicas" --log-level warning > "$out/hook-ingest-ha-$replicas.log" 2>&1 &
+  ha_pid=$!
+  pids+=($ha_pid)
+  wait_ready "$ha_ingest"
+  for spec in "10 1500 8" "100 200 8"; do
+    read -r size count concurrency <<<"$spec"
+    for run_number in $(seq 1 "$RUNS"); do
+      run "$bin/mandrill-sim" --url "$ha_signed" --key bench-key --batch-size "$size" --count "$count" --concurrency "$concurrency" --rate 0 --quiet
+    done
+  done
+  kill "$ha_pid"
 done
 
 echo
