@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A Server-Sent Events reader over a ``RawSocket``: sends one `GET`, reads the response head, then parses the
 /// `text/event-stream` body the way `EventSource` does (fields `id`, `event`, `data`; comment lines skipped), so
 /// that tests see exactly the bytes the gateway wrote, including how the stream ended.
@@ -16,6 +20,10 @@ public final class SSEClient {
     /// The body as sent after de-chunking (a proxy such as nginx may re-frame the gateway's close-delimited body as
     /// chunks); the socket's pending bytes are the raw input.
     private var body: [UInt8] = []
+    /// How much of ``body`` holds no event end (no blank line).
+    private var searched = 0
+    /// The last chunk came: the response ended, even though a proxy may keep the connection open for another request.
+    private var bodyEnded = false
     private var isChunked: Bool { head.header("Transfer-Encoding")?.lowercased() == "chunked" }
 
     private init(socket: RawSocket, head: RawSocket.ResponseHead) {
@@ -40,12 +48,14 @@ public final class SSEClient {
         return SSEClient(socket: socket, head: try await socket.readResponseHead())
     }
 
-    /// The next event, or `nil` when the server ended the stream. Throws when nothing complete came in `timeout`.
+    /// The next event, or `nil` when the server ended the stream (closed the connection, or sent the last chunk).
+    /// Throws when nothing complete came in `timeout`.
     public func next(timeout: Duration = .seconds(30)) async throws -> Event? {
         let deadline = ContinuousClock.now + timeout
         while true {
             moveBody()
             if let event = takeEvent() { return event }
+            if bodyEnded { return nil }
             switch await socket.fill(until: deadline) {
             case .data: continue
             case .endOfStream, .reset: return nil
@@ -79,6 +89,10 @@ public final class SSEClient {
         while let lineEnd = socket.pending.firstRange(of: crlf) {
             let sizeText = String(decoding: socket.pending[..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
             guard let size = Int(sizeText.trimmingPrefix(" "), radix: 16) else { return }
+            if size == 0 {
+                bodyEnded = true
+                return
+            }
             let start = lineEnd.upperBound
             guard socket.pending.count >= start + size + 2 else { return }
             body += socket.pending[start..<(start + size)]
@@ -86,32 +100,50 @@ public final class SSEClient {
         }
     }
 
-    /// Cuts one event (up to a blank line) out of the body; comments alone make no event.
+    /// Cuts one event (up to a blank line) out of the body; comments alone make no event. Works on bytes: a large
+    /// event (inbound mail) arrives in many reads, and a test may read hundreds of megabytes.
     private func takeEvent() -> Event? {
         let lf = UInt8(ascii: "\n")
-        while let end = body.indices.dropLast().first(where: { body[$0] == lf && body[$0 + 1] == lf }) {
-            let block = String(decoding: body[..<end], as: UTF8.self)
-            body.removeSubrange(...(end + 1))
+        while let end = blankLine(from: max(0, searched - 1)) {
             var id: String?
             var name: String?
-            var data: [String] = []
-            for line in block.split(separator: "\n", omittingEmptySubsequences: false) {
-                if line.hasPrefix(":") {
+            var data: [ArraySlice<UInt8>] = []
+            for line in body[..<end].split(separator: lf, omittingEmptySubsequences: false) {
+                if line.first == UInt8(ascii: ":") {
                     comments += 1
                     continue
                 }
-                let colon = line.firstIndex(of: ":") ?? line.endIndex
-                var value = colon == line.endIndex ? "" : line[line.index(after: colon)...]
-                if value.hasPrefix(" ") { value = value.dropFirst() }
-                switch line[..<colon] {
-                case "id": id = String(value)
-                case "event": name = String(value)
-                case "data": data.append(String(value))
+                let colon = line.firstIndex(of: UInt8(ascii: ":")) ?? line.endIndex
+                var value = line[colon...].dropFirst()
+                if value.first == UInt8(ascii: " ") { value = value.dropFirst() }
+                switch String(decoding: line[..<colon], as: UTF8.self) {
+                case "id": id = String(decoding: value, as: UTF8.self)
+                case "event": name = String(decoding: value, as: UTF8.self)
+                case "data": data.append(value)
                 default: break
                 }
             }
-            if !data.isEmpty { return Event(id: id, event: name, data: data.joined(separator: "\n")) }
+            let event = data.isEmpty ? nil : Event(id: id, event: name, data: String(decoding: Array(data.joined(separator: [lf])), as: UTF8.self))
+            body.removeSubrange(...(end + 1))
+            searched = 0
+            if let event { return event }
         }
+        searched = body.count
         return nil
+    }
+
+    /// Where the first blank line (`\n\n`) at or after `start` begins.
+    private func blankLine(from start: Int) -> Int? {
+        body.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return nil }
+            var index = start
+            while index < bytes.count - 1 {
+                guard let found = memchr(base + index, Int32(UInt8(ascii: "\n")), bytes.count - 1 - index) else { return nil }
+                let position = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if bytes[position + 1] == UInt8(ascii: "\n") { return position }
+                index = position + 1
+            }
+            return nil
+        }
     }
 }

@@ -167,6 +167,34 @@ struct RedisClientTests {
         await subscriber.shutdown()
         await publisher.shutdown()
     }
+
+    @Test("a recycled subscription reports the drop before it is subscribed again (what was published meanwhile was missed)")
+    func recycledSubscription() async throws {
+        let server = try await RedisServer()
+        let statuses = Mutex<[String]>([])
+        let subscriber = RedisSubscriber(
+            configuration: try RedisConfiguration(url: server.url),
+            channels: ["c1"],
+            logger: Logger(label: "test"),
+            onMessage: { _, _ in },
+            onStatus: { status in
+                let name =
+                    switch status {
+                    case .subscribed: "subscribed"
+                    case .dropped: "dropped"
+                    }
+                statuses.withLock { $0.append(name) }
+            }
+        )
+        subscriber.start()
+        try await waitUntil("the first subscription") { statuses.withLock { $0 } == ["subscribed"] }
+        subscriber.recycle(reason: "test")
+        try await waitUntil("the subscription to come back (\(statuses.withLock { $0 }))") {
+            statuses.withLock { $0.count >= 2 && $0.last == "subscribed" }
+        }
+        #expect(statuses.withLock { $0 } == ["subscribed", "dropped", "subscribed"])
+        await subscriber.shutdown()
+    }
 }
 
 @Suite("Redis URLs")

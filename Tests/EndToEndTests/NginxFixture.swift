@@ -9,6 +9,11 @@ import Testing
 enum NginxFixture {
     /// Renders the checked-in template and starts nginx on a free port.
     static func start(ingests: [ProductProcess], gateways: [ProductProcess]) async throws -> (ManagedProcess, Int) {
+        try await start(ingestPorts: ingests.map(\.port), gatewayPorts: gateways.map(\.port))
+    }
+
+    /// The same, with upstream ports that need not be listening yet (a gateway started later on its port).
+    static func start(ingestPorts: [Int], gatewayPorts: [Int]) async throws -> (ManagedProcess, Int) {
         let nginx = try #require(which("nginx"), "nginx is not installed (apt-get install nginx-light)")
         let port = freePort()
         let prefix = TestPaths.outputDirectory.appendingPathComponent("nginx-\(port)")
@@ -16,8 +21,8 @@ enum NginxFixture {
         var config = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("deploy/nginx/mandrill-live.conf"), encoding: .utf8)
         let replacements = [
             "__LISTEN_PORT__": String(port), "__PREFIX__": prefix.path,
-            "__INGEST_1__": "127.0.0.1:\(ingests[0].port)", "__INGEST_2__": "127.0.0.1:\(ingests[1].port)",
-            "__GATEWAY_1__": "127.0.0.1:\(gateways[0].port)", "__GATEWAY_2__": "127.0.0.1:\(gateways[1].port)",
+            "__INGEST_1__": "127.0.0.1:\(ingestPorts[0])", "__INGEST_2__": "127.0.0.1:\(ingestPorts[1])",
+            "__GATEWAY_1__": "127.0.0.1:\(gatewayPorts[0])", "__GATEWAY_2__": "127.0.0.1:\(gatewayPorts[1])",
         ]
         for (placeholder, value) in replacements { config = config.replacingOccurrences(of: placeholder, with: value) }
         #expect(!config.contains("__"), "every placeholder is filled")

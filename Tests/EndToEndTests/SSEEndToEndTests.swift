@@ -11,7 +11,7 @@ struct SSEEndToEndTests {
     static let signedURL = "https://hooks.example.com/mandrill/events"
     static let key = "sse-key"
 
-    private static func ingest(_ redis: RedisServer) async throws -> ProductProcess {
+    static func ingest(_ redis: RedisServer) async throws -> ProductProcess {
         try await ProductProcess.start(
             "hook-ingest",
             arguments: ["--redis-url", redis.url],
@@ -20,7 +20,7 @@ struct SSEEndToEndTests {
     }
 
     /// The ids hook-ingest stored, in stream order.
-    private static func storedIDs(_ redis: RedisServer) async throws -> [String] {
+    static func storedIDs(_ redis: RedisServer) async throws -> [String] {
         let client = redis.client()
         let reply = try await client.send("XRANGE", "mandrill:events", "-", "+")
         await client.shutdown()

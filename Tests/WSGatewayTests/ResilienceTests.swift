@@ -49,6 +49,34 @@ struct ResilienceTests {
         await publisher.redis.shutdown()
     }
 
+    @Test("a burst past --max-queue-bytes in one delivery pass is offered to the socket first: a client that reads is never taken for a slow one")
+    func burstIsNotSlowness() async throws {
+        let redis = try await RedisServer()
+        let publisher = redis.publisher()
+        var harness = GatewayHarness(redis: redis)
+        // A long batching window gathers the burst into passes of 64 frames per client, several times the queue limit.
+        harness.configure = {
+            $0.maxQueueBytes = 16 * 1024
+            $0.batchWindow = .milliseconds(500)
+        }
+        var factory = EventFactory(seed: 19)
+        let events = factory.batch(size: 300, types: EventFactory.messageTypes)
+        try await harness.run { port, client in
+            let (stream, collector) = try await connect(port: port)
+            try await collector.waitForLive()
+            let ids = try await publisher.publish(events)
+            try await waitUntil("every event, or a close (\(collector.ids.count) of \(ids.count))") {
+                collector.ids.count >= ids.count || collector.snapshot.close != nil
+            }
+            #expect(collector.snapshot.close == nil, "closed with \(collector.snapshot.close?.code.map(String.init) ?? "no code")")
+            #expect(collector.ids == ids)
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains("mandrill_gateway_slow_consumer_closes_total 0"))
+            await stream.disconnect()
+        }
+        await publisher.redis.shutdown()
+    }
+
     @Test("Redis closes the gateway's subscription mid-stream: every event still arrives once, in order")
     func subscriptionKilled() async throws {
         let redis = try await RedisServer()

@@ -28,6 +28,27 @@ struct SSETests {
         }
     }
 
+    @Test(
+        "a WebSocket upgrade on a kept-alive connection (a proxy reusing it) is closed unanswered too, never a 426 on a connection that stops reading"
+    )
+    func upgradeOnReusedConnection() async throws {
+        let redis = try await RedisServer()
+        try await GatewayHarness(redis: redis).run { port, _ in
+            let socket = try RawSocket(port: port)
+            _ = await socket.write(Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n".utf8))
+            let first = try await socket.readResponseHead()
+            #expect(first.status == 200)
+            _ = await socket.write(WebSocketWire.upgradeRequest(target: "/ws/email/", port: port))
+            let (outcome, received) = await socket.readUntilClosed(timeout: .seconds(30))
+            socket.close()
+            #expect(outcome != .timedOut, "the connection was left open")
+            let text = String(decoding: received, as: UTF8.self)
+            #expect(!text.contains("HTTP/1.1 "), "nothing after the first answer but its body: \(text)")
+            let fresh = try await RawSocket.webSocket(port: port)
+            fresh.close()
+        }
+    }
+
     @Test("a raw SSE client gets the live notice, then every event in order with its id; Last-Event-ID resumes with a filter")
     func liveAndResume() async throws {
         let redis = try await RedisServer()

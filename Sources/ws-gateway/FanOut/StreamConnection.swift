@@ -92,12 +92,15 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     ///
     /// The client's queue is the socket's write queue. Past `--max-queue-bytes` (the channel's high watermark)
     /// the client is a slow consumer. The check comes before each write, so one frame larger than the limit
-    /// (a big inbound mail) still goes to a client whose queue was drained.
+    /// (a big inbound mail) still goes to a client whose queue was drained. Frames this pass queued but did not
+    /// flush yet were never offered to the socket: they are flushed first, so that a burst of big events is not
+    /// taken for a slow reader.
     func deliver(_ publication: Publication) -> Bool {
         switch stream.receive(publication) {
         case .none:
             return false
         case .send:
+            if !writer.isWritable, needsFlush { flush() }
             guard writer.isWritable else {
                 closeAsSlowConsumer()
                 return false
