@@ -11,6 +11,9 @@ package final class RedisSentinels: @unchecked Sendable {
     private let processes: [ManagedProcess]
     private let directory: URL
     package let password: String?
+    /// One client per sentinel for the whole test: a client per question would start and join a loop thread each
+    /// time, and joining blocks a thread of the test runner's small cooperative pool.
+    private let clients: [RedisClient]
 
     /// `--redis-sentinels` for the product.
     package var addresses: String { ports.map { "127.0.0.1:\($0)" }.joined(separator: ",") }
@@ -43,6 +46,7 @@ package final class RedisSentinels: @unchecked Sendable {
         }
         self.ports = ports
         self.processes = processes
+        self.clients = ports.map { redisClient(port: $0, password: password) }
         for (port, process) in zip(ports, processes) {
             try await waitUntil("redis-sentinel on port \(port) (log: \(process.logFile.path))", timeout: .seconds(20)) {
                 guard process.isRunning else { throw TestSupportError("redis-sentinel exited: \(process.log)") }
@@ -53,9 +57,7 @@ package final class RedisSentinels: @unchecked Sendable {
 
     /// The primary's port as the first sentinel that answers names it.
     package func primaryPort() async -> Int? {
-        for port in ports {
-            let client = redisClient(port: port, password: password)
-            defer { Task { await client.shutdown() } }
+        for client in clients {
             if let reply = try? await client.send("SENTINEL", "get-master-addr-by-name", Self.masterName),
                 let portText = reply.array?.last?.string, let value = Int(portText)
             {
@@ -67,9 +69,7 @@ package final class RedisSentinels: @unchecked Sendable {
 
     /// Sends a command to one sentinel (for `SENTINEL FAILOVER`).
     package func send(_ arguments: String...) async throws -> RedisValue {
-        let client = redisClient(port: ports[0], password: password)
-        defer { Task { await client.shutdown() } }
-        return try await client.connection.send(RedisCommand(arguments: arguments))
+        try await clients[0].connection.send(RedisCommand(arguments: arguments))
     }
 
     deinit {
