@@ -25,3 +25,12 @@ final class BenchTotals: Sendable {
         latencies.withLock { $0 }
     }
 }
+
+extension Atomic where Value == Int {
+    /// Adds what one connection counted since its last read completed, and starts its count over.
+    func add(draining pending: inout Int) {
+        guard pending > 0 else { return }
+        add(pending, ordering: .relaxed)
+        pending = 0
+    }
+}

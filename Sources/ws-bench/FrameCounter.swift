@@ -61,18 +61,9 @@ final class FrameCounter: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if pendingEvents > 0 {
-            totals.events.add(pendingEvents, ordering: .relaxed)
-            pendingEvents = 0
-        }
-        if pendingCompressed > 0 {
-            totals.compressedEvents.add(pendingCompressed, ordering: .relaxed)
-            pendingCompressed = 0
-        }
-        if pendingBytes > 0 {
-            totals.wireBytes.add(pendingBytes, ordering: .relaxed)
-            pendingBytes = 0
-        }
+        totals.events.add(draining: &pendingEvents)
+        totals.compressedEvents.add(draining: &pendingCompressed)
+        totals.wireBytes.add(draining: &pendingBytes)
         if !pendingLatencies.isEmpty {
             totals.record(latencies: pendingLatencies)
             pendingLatencies.removeAll(keepingCapacity: true)

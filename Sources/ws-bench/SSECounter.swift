@@ -60,18 +60,9 @@ final class SSECounter: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if pendingEvents > 0 {
-            totals.events.add(pendingEvents, ordering: .relaxed)
-            pendingEvents = 0
-        }
-        if pendingControls > 0 {
-            totals.controls.add(pendingControls, ordering: .relaxed)
-            pendingControls = 0
-        }
-        if pendingBytes > 0 {
-            totals.wireBytes.add(pendingBytes, ordering: .relaxed)
-            pendingBytes = 0
-        }
+        totals.events.add(draining: &pendingEvents)
+        totals.controls.add(draining: &pendingControls)
+        totals.wireBytes.add(draining: &pendingBytes)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

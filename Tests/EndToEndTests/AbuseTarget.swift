@@ -47,11 +47,16 @@ struct AbuseTarget {
         ProcessMemory(pid: process.process.processIdentifier)
     }
 
+    /// POSTs `batch` to hook-ingest's webhook path.
+    func post(_ batch: SignedBatch) async throws -> HTTPClientConnection.Response {
+        try await httpRequest(.POST, port: ingest.port, Self.webhookPath, headers: batch.headers, body: batch.body)
+    }
+
     /// POSTs a signed batch of `size` new events; returns their stream ids, read back from Redis.
     func postSignedBatch(size: Int, seed: UInt64 = .random(in: 1...UInt64.max)) async throws -> [StreamID] {
         var factory = EventFactory(seed: seed, instance: Int(seed % 1000))
         let batch = SignedBatch(events: factory.batch(size: size), signedURL: Self.signedURL, key: Self.key)
-        let response = try await httpRequest(.POST, port: ingest.port, Self.webhookPath, headers: batch.headers, body: batch.body)
+        let response = try await post(batch)
         guard response.status == 200 else { throw TestSupportError("signed batch answered \(response.status): \(response.text)") }
         let checker = redis.client()
         let newest = try? await checker.send("XREVRANGE", "mandrill:events", "+", "-", "COUNT", String(size))

@@ -47,14 +47,7 @@ extension AbuseTests {
         var ids: [String] = []
         let growth = try await AbuseTarget.memory(of: gateway).peakGrowth {
             for batch in batches {
-                let response = try await httpRequest(
-                    .POST,
-                    port: target.ingest.port,
-                    AbuseTarget.webhookPath,
-                    headers: batch.headers,
-                    body: batch.body
-                )
-                #expect(response.status == 200)
+                #expect(try await target.post(batch).status == 200)
             }
             ids = try await Self.storedIDs(target.redis)
             #expect(ids.count == Self.inboundBatches * Self.inboundPerBatch)

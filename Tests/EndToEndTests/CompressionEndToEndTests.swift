@@ -40,18 +40,7 @@ struct CompressionEndToEndTests {
                 client.log.contains("LIVE")
             }
         }
-        var factory = EventFactory(seed: 92)
-        for _ in 0..<(Self.count / 20) {
-            let batch = SignedBatch(events: factory.batch(size: 20), signedURL: Self.signedURL, key: Self.key)
-            let response = try await httpRequest(.POST, port: ingest.port, "/mandrill/events", headers: batch.headers, body: batch.body)
-            #expect(response.status == 200)
-        }
-        let reader = redis.client()
-        let stored = StreamEntry.entries(in: try await reader.send("XRANGE", "mandrill:events", "-", "+")).map {
-            String(decoding: $0.envelope, as: UTF8.self)
-        }
-        await reader.shutdown()
-        #expect(stored.count == Self.count)
+        let stored = try await Self.postBatches(seed: 92, to: ingest, readingBack: redis)
 
         var reports: [String: ClientReport] = [:]
         for client in clients {
@@ -123,18 +112,7 @@ struct CompressionEndToEndTests {
         #expect(compressedExtensions?.contains("permessage-deflate") == true, "negotiated: \(compressedExtensions ?? "nothing")")
         #expect(plainExtensions == "", "negotiated: \(plainExtensions ?? "nothing")")
 
-        var factory = EventFactory(seed: 93)
-        for _ in 0..<(Self.count / 20) {
-            let batch = SignedBatch(events: factory.batch(size: 20), signedURL: Self.signedURL, key: Self.key)
-            let response = try await httpRequest(.POST, port: ingest.port, "/mandrill/events", headers: batch.headers, body: batch.body)
-            #expect(response.status == 200)
-        }
-        let reader = redis.client()
-        let stored = StreamEntry.entries(in: try await reader.send("XRANGE", "mandrill:events", "-", "+")).map {
-            String(decoding: $0.envelope, as: UTF8.self)
-        }
-        await reader.shutdown()
-        #expect(stored.count == Self.count)
+        let stored = try await Self.postBatches(seed: 93, to: ingest, readingBack: redis)
         try await waitUntil("\(Self.count) events on both sockets (\(state.value))") {
             let counts = try await browser.run("return [window.__ws.compressed.envelopes.length, window.__ws.plain.envelopes.length]") as? [Int] ?? []
             state.withLock { $0 = "\(counts)" }
@@ -153,4 +131,22 @@ struct CompressionEndToEndTests {
         await compressing.terminate()
         await plain.terminate()
     }
+
+    /// POSTs `count` events in signed batches of 20 and returns the stored envelopes, in stream order.
+    private static func postBatches(seed: UInt64, to ingest: ProductProcess, readingBack redis: RedisServer) async throws -> [String] {
+        var factory = EventFactory(seed: seed)
+        for _ in 0..<(count / 20) {
+            let batch = SignedBatch(events: factory.batch(size: 20), signedURL: signedURL, key: key)
+            let response = try await httpRequest(.POST, port: ingest.port, "/mandrill/events", headers: batch.headers, body: batch.body)
+            #expect(response.status == 200)
+        }
+        let reader = redis.client()
+        let stored = StreamEntry.entries(in: try await reader.send("XRANGE", "mandrill:events", "-", "+")).map {
+            String(decoding: $0.envelope, as: UTF8.self)
+        }
+        await reader.shutdown()
+        #expect(stored.count == count)
+        return stored
+    }
+
 }

@@ -12,18 +12,6 @@ struct LoadBalancerTests {
     static let signedURL = "https://hooks.example.com/mandrill/events"
     static let key = "lb-key"
 
-    /// POSTs like Mandrill: a batch that did not get a 200 is sent again until it does.
-    private func deliver(_ batch: SignedBatch, port: Int) async throws -> Int {
-        var attempts = 0
-        while true {
-            attempts += 1
-            let response = try? await httpRequest(.POST, port: port, "/mandrill/events", headers: batch.headers, body: batch.body)
-            if response?.status == 200 { return attempts }
-            guard attempts < 50 else { throw TestSupportError("batch never accepted; last status \(response?.status ?? 0)") }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-    }
-
     @Test("batches through nginx reach every client once; a gateway or an ingest killed mid-stream loses nothing")
     func topology() async throws {
         let redis = try await RedisServer()
@@ -37,6 +25,7 @@ struct LoadBalancerTests {
             try await ProductProcess.start("ws-gateway", arguments: ["--redis-url", redis.url]),
         ]
         let (nginx, port) = try await NginxFixture.start(ingests: ingests, gateways: gateways)
+        let poster = RetryingPoster(port: port)
         let clients = (0..<8).map { _ in ResumingClient(port: port) }
         try await waitUntil("every client connected through nginx") { clients.allSatisfy { $0.connections >= 1 } }
 
@@ -44,10 +33,10 @@ struct LoadBalancerTests {
         let batches = (0..<36).map { _ in SignedBatch(events: factory.batch(size: 20), signedURL: Self.signedURL, key: Self.key) }
 
         // 1. Normal operation.
-        for batch in batches[0..<12] { _ = try await deliver(batch, port: port) }
+        for batch in batches[0..<12] { try await poster.deliver(batch) }
         // 2. A gateway dies without a goodbye while batches keep coming: its clients reconnect through nginx.
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { for batch in batches[12..<24] { _ = try await deliver(batch, port: port) } }
+            group.addTask { for batch in batches[12..<24] { try await poster.deliver(batch) } }
             group.addTask {
                 try await Task.sleep(for: .milliseconds(100))
                 await gateways[0].kill()
@@ -56,7 +45,7 @@ struct LoadBalancerTests {
         }
         // 3. An ingest dies mid-stream: what was acknowledged is stored; what failed is retried and accepted.
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { for batch in batches[24..<36] { _ = try await deliver(batch, port: port) } }
+            group.addTask { for batch in batches[24..<36] { try await poster.deliver(batch) } }
             group.addTask {
                 try await Task.sleep(for: .milliseconds(100))
                 await ingests[0].kill()

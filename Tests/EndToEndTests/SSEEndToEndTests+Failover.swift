@@ -56,7 +56,7 @@ extension SSEEndToEndTests {
 
         var factory = EventFactory(seed: 79)
         let batches = (0..<36).map { _ in SignedBatch(events: factory.batch(size: 20), signedURL: Self.signedURL, key: Self.key) }
-        let poster = Poster(port: port)
+        let poster = RetryingPoster(port: port, retryInterval: .milliseconds(200))
         // 1. Normal operation.
         for batch in batches[0..<8] { try await poster.deliver(batch) }
         // 2. The gateway both readers stream from is SIGKILLed while batches keep coming.
@@ -110,35 +110,6 @@ extension SSEEndToEndTests {
         await browser.quit()
         await nginx.terminate()
         for process in ingests + [other] { await process.terminate() }
-    }
-
-    /// POSTs signed batches like Mandrill: one that did not get a 200 is sent again until it does.
-    final class Poster: Sendable {
-        let port: Int
-        private let state = Locked((acknowledged: 0, refusals: [Int]()))
-
-        init(port: Int) {
-            self.port = port
-        }
-
-        /// Batches answered 200.
-        var acknowledged: Int { state.value.acknowledged }
-        /// Statuses of the attempts that were not (0: no answer).
-        var refusals: [Int] { state.value.refusals }
-
-        func deliver(_ batch: SignedBatch) async throws {
-            let deadline = ContinuousClock.now + .seconds(180)
-            while true {
-                let response = try? await httpRequest(.POST, port: port, "/mandrill/events", headers: batch.headers, body: batch.body)
-                if response?.status == 200 {
-                    state.withLock { $0.acknowledged += 1 }
-                    return
-                }
-                state.withLock { $0.refusals.append(response?.status ?? 0) }
-                guard ContinuousClock.now < deadline else { throw TestSupportError("batch never accepted; last status \(response?.status ?? 0)") }
-                try await Task.sleep(for: .milliseconds(200))
-            }
-        }
     }
 
     /// Open SSE streams on `gateway`, from its `/metrics`.

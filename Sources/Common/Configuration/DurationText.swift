@@ -14,6 +14,11 @@ package enum DurationText {
     package static func seconds(_ duration: Duration) -> Int {
         Int(duration.components.seconds)
     }
+
+    /// Whole milliseconds, as `WAIT` and `PX` arguments want them.
+    package static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
 }
 
 extension EnvironmentValues {

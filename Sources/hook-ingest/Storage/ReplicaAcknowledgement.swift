@@ -9,19 +9,16 @@ import Common
 /// timeout (`--redis-timeout`), and the request's deadline is extended by as much.
 struct ReplicaAcknowledgement: Sendable {
     /// 0: acknowledge once the primary stored the batch.
-    var required = 0
-    var timeout: Duration = .milliseconds(500)
+    let required: Int
+    let timeout: Duration
+    /// The `WAIT` to send after each store, or `nil` when no replica needs to confirm. Made once, not per request.
+    let command: RedisCommand?
 
     init(required: Int = 0, commandTimeout: Duration = .seconds(1)) {
         self.required = required
         self.timeout = commandTimeout / 2
-    }
-
-    /// The `WAIT` to send after each store, or `nil` when no replica needs to confirm.
-    var command: RedisCommand? {
-        guard required > 0 else { return nil }
-        let milliseconds = max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        return RedisCommand("WAIT", String(required), String(milliseconds))
+        let milliseconds = max(1, DurationText.milliseconds(timeout))
+        self.command = required > 0 ? RedisCommand("WAIT", String(required), String(milliseconds)) : nil
     }
 
     /// Whether `result` may be acknowledged.

@@ -37,9 +37,6 @@ package final class RedisSentinelSet: Sendable, Equatable {
         lhs.sentinels == rhs.sentinels && lhs.masterName == rhs.masterName && lhs.password == rhs.password
     }
 
-    /// The primary the sentinels named last, if any has answered yet.
-    package var primary: RedisEndpoint? { state.withLock { $0.primary } }
-
     /// Calls `observer` each time the primary named by a sentinel differs from the one named before (a failover
     /// seen by this process), from any thread.
     package func onPrimaryChange(_ observer: @escaping @Sendable (_ from: RedisEndpoint, _ to: RedisEndpoint) -> Void) {
