@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Medians of ws-bench runs, one line per variant, and how the second variant compares with the first.
+"""Medians of ws-bench or ingest runs, one line per variant, and how the second variant compares with the first.
 
-    scripts/bench-medians.py METRIC[,METRIC…] LABEL=RUNS.jsonl LABEL=RUNS.jsonl …
+    scripts/bench-medians.py [--table] METRIC[,METRIC…] LABEL=RUNS.jsonl LABEL=RUNS.jsonl …
 
-Each RUNS file holds the JSON lines ws-bench printed (other lines are skipped). A fan-out run that lost deliveries
+Each RUNS file holds the JSON lines ws-bench or scripts/ingest-cost.py printed (other lines are skipped); a
+METRIC with a dot reads a nested key (`latency_ms.p50`). `--table` lists variants that are not two sides of one
+comparison (batch sizes, say): no ratio line. A fan-out run that lost deliveries
 (clients closed as slow consumers when the load generator was starved of CPU) waited out its deadline: its rate
 says nothing about fan-out, so medians are of the runs that lost nothing. METRIC is one of the keys below.
 """
@@ -19,7 +21,23 @@ METRICS = {
     "wire_bytes_per_event": ("wire bytes per event", "{:,.0f}"),
     "envelope_bytes_mean": ("envelope bytes", "{:,.0f}"),
     "kib_per_connection": ("KiB RSS per idle connection", "{:.2f}"),
+    "events_per_second": ("events/s", "{:,.0f}"),
+    "ingest_cpu_us_per_request": ("µs hook-ingest CPU per request", "{:.1f}"),
+    "ingest_cpu_us_per_event": ("µs hook-ingest CPU per event", "{:.2f}"),
+    "redis_cpu_us_per_request": ("µs Redis CPU per request", "{:.1f}"),
+    "redis_cpu_us_per_event": ("µs Redis CPU per event", "{:.2f}"),
+    "store_script_us_per_event": ("µs store script per event", "{:.2f}"),
+    "latency_ms.p50": ("ms p50", "{:.2f}"),
+    "latency_ms.p99": ("ms p99", "{:.2f}"),
 }
+
+
+def value(run, key):
+    for part in key.split("."):
+        if not isinstance(run, dict) or part not in run:
+            return None
+        run = run[part]
+    return run
 
 
 def summarize(path, metrics):
@@ -27,7 +45,7 @@ def summarize(path, metrics):
     clean = [run for run in runs if int(run.get("lost", 0)) == 0]
     values = {}
     for key in metrics:
-        present = [float(run[key]) for run in clean if key in run]
+        present = [float(found) for found in (value(run, key) for run in clean) if found is not None]
         values[key] = statistics.median(present) if present else float("nan")
     notes = [f"{len(clean)} of {len(runs)} runs lost nothing" if any("lost" in run for run in runs) else f"{len(runs)} runs"]
     negotiated = [int(run["deflate_negotiated"]) for run in runs if "deflate_negotiated" in run]
@@ -42,8 +60,12 @@ def summarize(path, metrics):
 
 
 def main():
-    metrics = sys.argv[1].split(",")
-    variants = [argument.split("=", 1) for argument in sys.argv[2:]]
+    arguments = sys.argv[1:]
+    table = arguments[0] == "--table"
+    if table:
+        arguments = arguments[1:]
+    metrics = arguments[0].split(",")
+    variants = [argument.split("=", 1) for argument in arguments[1:]]
     width = max(len(label) for label, _ in variants)
     results = []
     for label, path in variants:
@@ -51,7 +73,7 @@ def main():
         results.append((label, values))
         shown = ", ".join(f"{METRICS[key][1].format(values[key])} {METRICS[key][0]}" for key in metrics)
         print(f"  {label:<{width}}  {shown} ({'; '.join(notes)})")
-    if len(results) >= 2:
+    if len(results) >= 2 and not table:
         (first, base), (second, other) = results[0], results[1]
         ratios = ", ".join(f"{other[key] / base[key]:.2f}× {METRICS[key][0]}" for key in metrics if base[key])
         print(f"  {second} / {first}: {ratios}")

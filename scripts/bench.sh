@@ -2,8 +2,10 @@
 # The project's benchmark. Builds in release, starts its own redis-server, hook-ingest and ws-gateway on free
 # ports, and measures:
 #   - Redis alone (redis-benchmark), for scale
-#   - hook-ingest: accepted events/s with signature verification, batches of 1, 100 and 1000 (mandrill-sim), and
-#     with --redis-min-replicas-ack 1 against a primary with one replica (WAIT after each store)
+#   - hook-ingest: accepted events/s with signature verification, batches of 1, 10, 100 and 1000 (mandrill-sim), with
+#     the default event mix and a five-type mix, and what each costs: hook-ingest and Redis CPU per request and per
+#     event, the store script's time per event (scripts/ingest-cost.py); one request at a time (latency); and with
+#     --redis-min-replicas-ack 1 against a primary with one replica (WAIT after each store)
 #   - ws-gateway: the client's own ceiling against a trivial sender (ws-bench selftest), fan-out to 1,000
 #     clients (delivered events/s, gateway CPU per delivered event), the same deliveries to 1,000 clients in 50
 #     tenants (JWTs pinned to one subaccount each, 50× the events), publish-to-client latency at 30 and
@@ -78,20 +80,45 @@ run redis-benchmark -p "$redis_port" -q -n 200000 -t set,get
 run redis-benchmark -p "$redis_port" -q -n 1000000 -P 16 -t set
 
 echo
-echo "## hook-ingest: accepted events/s, signature verification on"
+echo "## hook-ingest: rate and cost per request and per event, signature verification on"
+echo "#   mixes: default = every simulator event type in turn, inbound included (what mandrill-sim sends by default);"
+echo "#   five = send, delivered, open, click and hard_bounce only (smaller events). Redis is flushed before each batch size."
+echo "#   CPU: hook-ingest from /proc/PID/stat, Redis from INFO cpu; store script: EVALSHA time in INFO commandstats."
 ingest_port=$(free_port)
 signed="http://127.0.0.1:$ingest_port/mandrill/events"
 MANDRILL_WEBHOOK_URL=$signed MANDRILL_WEBHOOK_KEYS=bench-key "$bin/hook-ingest" --port "$ingest_port" --redis-url "$redis_url" \
   --log-level warning > "$out/hook-ingest.log" 2>&1 &
-pids+=($!)
+ingest_pid=$!
+pids+=($ingest_pid)
 wait_ready "$ingest_port"
-for spec in "1 20000 32" "100 400 8" "1000 40 4"; do
-  read -r size count concurrency <<<"$spec"
-  for run_number in $(seq 1 "$RUNS"); do
-    run "$bin/mandrill-sim" --url "$signed" --key bench-key --batch-size "$size" --count "$count" --concurrency "$concurrency" \
-      --rate 0 --types send,delivered,open,click,hard_bounce --quiet
+ingest_tables=()
+for mix in default five; do
+  types=()
+  if [ "$mix" = five ]; then types=(--types send,delivered,open,click,hard_bounce); fi
+  for spec in "1 10000 32" "10 2000 8" "100 300 8" "1000 40 4"; do
+    read -r size count concurrency <<<"$spec"
+    redis-cli -p "$redis_port" flushall >/dev/null
+    : > "$out/ingest-$mix-$size.jsonl"
+    for run_number in $(seq 1 "$RUNS"); do
+      run scripts/ingest-cost.py --ingest-pid "$ingest_pid" --redis-port "$redis_port" --label "$mix-$size" -- \
+        "$bin/mandrill-sim" --url "$signed" --key bench-key --batch-size "$size" --count "$count" --concurrency "$concurrency" \
+        --rate 0 --quiet "${types[@]}" | tee -a "$out/ingest-$mix-$size.jsonl"
+    done
+    ingest_tables+=("$mix mix, batch $size (concurrency $concurrency)=$out/ingest-$mix-$size.jsonl")
   done
 done
+echo "#   One request at a time: batches of 1, concurrency 1, default mix"
+: > "$out/ingest-one-at-a-time.jsonl"
+for run_number in $(seq 1 "$RUNS"); do
+  run scripts/ingest-cost.py --ingest-pid "$ingest_pid" --redis-port "$redis_port" --label one-at-a-time -- \
+    "$bin/mandrill-sim" --url "$signed" --key bench-key --batch-size 1 --count 2000 --concurrency 1 --rate 0 --quiet \
+    | tee -a "$out/ingest-one-at-a-time.jsonl"
+done
+echo "hook-ingest medians:"
+scripts/bench-medians.py --table events_per_second,ingest_cpu_us_per_request,ingest_cpu_us_per_event,redis_cpu_us_per_event,store_script_us_per_event \
+  "${ingest_tables[@]}"
+scripts/bench-medians.py --table latency_ms.p50,latency_ms.p99,ingest_cpu_us_per_request,redis_cpu_us_per_request \
+  "one at a time=$out/ingest-one-at-a-time.jsonl"
 
 echo
 echo "## hook-ingest with --redis-min-replicas-ack 1 (WAIT after each store) vs 0: a primary and one replica of its own, default event mix"

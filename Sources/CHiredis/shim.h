@@ -16,4 +16,19 @@
 #include <hiredis/async.h>
 #include <hiredis/adapters/libevent.h>
 
+#include <pthread.h>
+
+/* Names the calling thread (at most 15 bytes; longer names are cut). pthread_setname_np is a GNU extension that
+   SwiftGlibc does not export; event-config.h above defined _GNU_SOURCE, so it is declared here. */
+static inline void chiredis_name_current_thread(const char *name) {
+    char truncated[16];
+    size_t length = 0;
+    while (length < 15 && name[length] != '\0') {
+        truncated[length] = name[length];
+        length++;
+    }
+    truncated[length] = '\0';
+    pthread_setname_np(pthread_self(), truncated);
+}
+
 #endif

@@ -54,6 +54,19 @@ struct WebhookProtocolTests {
         await checker.shutdown()
     }
 
+    @Test(
+        "the form media type is recognised in any case, with parameters and blanks around it",
+        arguments: [
+            ("application/x-www-form-urlencoded", true), ("Application/X-WWW-Form-URLEncoded", true),
+            ("application/x-www-form-urlencoded; charset=utf-8", true), (" \tapplication/x-www-form-urlencoded ;x", true),
+            ("application/x-www-form-urlencodedx", false), ("application/x-www-form-urlencode", false), ("", false),
+            ("application\u{0F}x-www-form-urlencoded", false), ("application/json", false), ("; application/x-www-form-urlencoded", false),
+        ]
+    )
+    func formMediaType(contentType: String, accepted: Bool) {
+        #expect(WebhookController.isFormEncoded(contentType) == accepted)
+    }
+
     @Test("a body over the limit gets 413")
     func tooLarge() async throws {
         let redis = try await RedisServer()

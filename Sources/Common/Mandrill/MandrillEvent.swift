@@ -101,12 +101,14 @@ package struct MandrillEvent: Sendable {
 
     /// Hashes the fields length-prefixed, so that no two different tuples share an encoding.
     private static func hash(_ fields: [String]) -> String {
-        var hasher = SHA256()
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(fields.reduce(0) { $0 + $1.utf8.count + 8 })
         for field in fields {
-            hasher.update(data: Array("\(field.utf8.count):".utf8))
-            hasher.update(data: Array(field.utf8))
+            encoded.append(contentsOf: String(field.utf8.count).utf8)
+            encoded.append(UInt8(ascii: ":"))
+            encoded.append(contentsOf: field.utf8)
         }
-        return hasher.finalize().hexString
+        return SHA256.hash(data: encoded).hexString
     }
 
     private static func hexSHA256(_ bytes: [UInt8]) -> String {
@@ -116,12 +118,14 @@ package struct MandrillEvent: Sendable {
 
 extension Sequence<UInt8> {
     package var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
         var output: [UInt8] = []
+        output.reserveCapacity(underestimatedCount * 2)
         for byte in self {
-            output.append(digits[Int(byte >> 4)])
-            output.append(digits[Int(byte & 0x0F)])
+            output.append(hexDigits[Int(byte >> 4)])
+            output.append(hexDigits[Int(byte & 0x0F)])
         }
         return String(decoding: output, as: UTF8.self)
     }
 }
+
+private let hexDigits = Array("0123456789abcdef".utf8)

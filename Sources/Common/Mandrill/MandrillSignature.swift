@@ -29,17 +29,7 @@ package enum MandrillSignature {
     /// Returns the index of the first key in `keys` whose signature matches `header`, comparing in constant time.
     /// The form's fields were sorted once when it was decoded; each key costs one HMAC pass over them.
     package static func matchingKey(header: String, url: String, form: FormBody, keys: [String]) -> Int? {
-        guard let expected = Data(base64Encoded: header), expected.count == Insecure.SHA1.byteCount else { return nil }
-        var match: Int?
-        for (index, key) in keys.enumerated() {
-            var hmac = HMAC<Insecure.SHA1>(key: SymmetricKey(data: Array(key.utf8)))
-            feed(&hmac, url: url, form: form)
-            // Constant time in the compared bytes (swift-crypto's safeCompare); every key is tried.
-            if hmac.finalize() == expected, match == nil {
-                match = index
-            }
-        }
-        return match
+        Verifier(url: url, keys: keys).matchingKey(header: header, form: form)
     }
 
     package static func matchingKey(header: String, url: String, fields: [(name: String, value: String)], keys: [String]) -> Int? {
@@ -51,6 +41,38 @@ package enum MandrillSignature {
         form.forEachSignedField { name, value in
             hmac.update(data: name)
             hmac.update(data: value)
+        }
+    }
+
+    /// The keys of one webhook URL, prepared once: each HMAC state already holds its key and the URL, so a POST
+    /// costs one pass over its fields per key, and no key set-up.
+    package struct Verifier: Sendable {
+        private let prepared: [HMAC<Insecure.SHA1>]
+
+        package init(url: String, keys: [String]) {
+            prepared = keys.map { key in
+                var hmac = HMAC<Insecure.SHA1>(key: SymmetricKey(data: Array(key.utf8)))
+                hmac.update(data: Array(url.utf8))
+                return hmac
+            }
+        }
+
+        /// The index of the first key whose signature matches `header`; every key is tried, and compared in
+        /// constant time (swift-crypto's safeCompare).
+        package func matchingKey(header: String, form: FormBody) -> Int? {
+            guard let expected = Data(base64Encoded: header), expected.count == Insecure.SHA1.byteCount else { return nil }
+            var match: Int?
+            for (index, state) in prepared.enumerated() {
+                var hmac = state
+                form.forEachSignedField { name, value in
+                    hmac.update(data: name)
+                    hmac.update(data: value)
+                }
+                if hmac.finalize() == expected, match == nil {
+                    match = index
+                }
+            }
+            return match
         }
     }
 }

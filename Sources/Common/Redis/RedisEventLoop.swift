@@ -71,6 +71,9 @@ package final class RedisEventLoop: @unchecked Sendable {
             nil,
             { argument in
                 let loop = Unmanaged<RedisEventLoop>.fromOpaque(argument!).takeRetainedValue()
+                // Named after the connection, so `top -H` and profiles tell it from the NIO thread that created
+                // it, whose name it would otherwise inherit.
+                chiredis_name_current_thread(loop.name)
                 // Without NO_EXIT_ON_EMPTY the loop returns at once while nothing is pending.
                 _ = event_base_loop(loop.base, EVLOOP_NO_EXIT_ON_EMPTY)
                 loop.runJobs(final: true)

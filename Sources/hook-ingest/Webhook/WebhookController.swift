@@ -11,7 +11,20 @@ import NIOCore
 /// framework default), the form decoded by our code, the signature verified before any JSON is parsed, and 200
 /// sent only after Redis confirmed the write.
 struct WebhookController: Sendable {
-    let registrations: [WebhookRegistration]
+    /// A registration with its keys prepared for verification (see ``MandrillSignature/Verifier``).
+    struct Route: Sendable {
+        let registration: WebhookRegistration
+        let keys: MandrillSignature.Verifier
+        let testWebhookKey: MandrillSignature.Verifier
+
+        init(_ registration: WebhookRegistration) {
+            self.registration = registration
+            self.keys = MandrillSignature.Verifier(url: registration.url, keys: registration.keys)
+            self.testWebhookKey = MandrillSignature.Verifier(url: registration.url, keys: [MandrillSignature.testWebhookKey])
+        }
+    }
+
+    let routes: [Route]
     let store: EventStore
     let limits: WebhookLimits
     let budget: BodyBudget
@@ -19,7 +32,7 @@ struct WebhookController: Sendable {
     let logger: Logger
 
     init(registrations: [WebhookRegistration], store: EventStore, limits: WebhookLimits, metrics: IngestMetrics, logger: Logger) {
-        self.registrations = registrations
+        self.routes = registrations.map(Route.init)
         self.store = store
         self.limits = limits
         self.budget = BodyBudget(capacity: limits.maxConcurrentBodies * limits.maxBodyBytes)
@@ -28,11 +41,11 @@ struct WebhookController: Sendable {
     }
 
     func addRoutes(to router: Router<IngestRequestContext>) {
-        for registration in registrations {
-            let path = RouterPath(registration.path)
+        for route in routes {
+            let path = RouterPath(route.registration.path)
             // Hummingbird answers HEAD from this GET route, without a body.
             router.get(path) { _, _ in Self.urlCheckResponse() }
-            router.post(path) { request, context in try await receive(request, channel: context.channel, for: registration) }
+            router.post(path) { request, context in try await receive(request, channel: context.channel, for: route) }
         }
     }
 
@@ -41,9 +54,9 @@ struct WebhookController: Sendable {
         .json(.ok, "{\"status\":\"ok\"}")
     }
 
-    func receive(_ request: Request, channel: any Channel, for registration: WebhookRegistration) async throws -> Response {
+    func receive(_ request: Request, channel: any Channel, for route: Route) async throws -> Response {
         do {
-            let result = try await process(request, channel: channel, for: registration)
+            let result = try await process(request, channel: channel, for: route)
             metrics.request(outcome: result.received == 0 ? "empty" : "stored")
             return .json(.ok, "{\"received\":\(result.received),\"stored\":\(result.stored),\"duplicates\":\(result.duplicates)}")
         } catch let error as APIError {
@@ -52,7 +65,8 @@ struct WebhookController: Sendable {
         }
     }
 
-    private func process(_ request: Request, channel: any Channel, for registration: WebhookRegistration) async throws -> EventStore.StoreResult {
+    private func process(_ request: Request, channel: any Channel, for route: Route) async throws -> EventStore.StoreResult {
+        let registration = route.registration
         guard Self.isFormEncoded(request.headers[.contentType]) else {
             throw APIError(status: .unsupportedMediaType, message: "Content-Type must be application/x-www-form-urlencoded")
         }
@@ -86,7 +100,7 @@ struct WebhookController: Sendable {
         } catch {
             throw APIError(status: .badRequest, message: error.description)
         }
-        let isTestKey = try verifySignature(request, form: form, registration: registration)
+        let isTestKey = try verifySignature(request, form: form, route: route)
         guard let events = form.valueRange(named: "mandrill_events") else {
             throw APIError(status: .badRequest, message: "form field mandrill_events is missing")
         }
@@ -143,15 +157,16 @@ struct WebhookController: Sendable {
     }
 
     /// Returns whether the request was signed with the public `test-webhook` key; throws 401 when no key matches.
-    private func verifySignature(_ request: Request, form: FormBody, registration: WebhookRegistration) throws -> Bool {
+    private func verifySignature(_ request: Request, form: FormBody, route: Route) throws -> Bool {
+        let registration = route.registration
         guard let signature = request.headers[.mandrillSignature] else {
             logger.notice("Webhook POST rejected: no X-Mandrill-Signature header", metadata: ["path": .string(registration.path)])
             throw APIError(status: .unauthorized, message: "unauthorized")
         }
-        if MandrillSignature.matchingKey(header: signature, url: registration.url, form: form, keys: registration.keys) != nil {
+        if route.keys.matchingKey(header: signature, form: form) != nil {
             return false
         }
-        if MandrillSignature.matchingKey(header: signature, url: registration.url, form: form, keys: [MandrillSignature.testWebhookKey]) != nil {
+        if route.testWebhookKey.matchingKey(header: signature, form: form) != nil {
             return true
         }
         // The body of a 401 never says why: no hint to someone probing keys or URLs.
@@ -162,11 +177,25 @@ struct WebhookController: Sendable {
         throw APIError(status: .unauthorized, message: "unauthorized")
     }
 
+    /// Whether the media type (before any `;` parameter, spaces and tabs around it ignored) is
+    /// `application/x-www-form-urlencoded`, in any case. Compared as bytes: this runs on every POST, and
+    /// Foundation's trimming and lowercasing cost more than the rest of the header checks together.
     static func isFormEncoded(_ contentType: String?) -> Bool {
-        guard let contentType else { return false }
-        let mediaType = contentType.split(separator: ";", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces).lowercased()
-        return mediaType == "application/x-www-form-urlencoded"
+        guard var contentType else { return false }
+        return contentType.withUTF8 { bytes in
+            var mediaType = bytes[...]
+            if let semicolon = mediaType.firstIndex(of: UInt8(ascii: ";")) { mediaType = mediaType[..<semicolon] }
+            let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+            while let first = mediaType.first, isBlank(first) { mediaType = mediaType.dropFirst() }
+            while let last = mediaType.last, isBlank(last) { mediaType = mediaType.dropLast() }
+            return mediaType.count == formMediaType.count
+                && zip(mediaType, formMediaType).allSatisfy { byte, expected in
+                    (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 == expected : byte == expected
+                }
+        }
     }
+
+    private static let formMediaType = Array("application/x-www-form-urlencoded".utf8)
 
     static func basicCredentialsMatch(_ header: String?, expected: String) -> Bool {
         guard let header, header.count > 6, header.prefix(6).lowercased() == "basic " else { return false }
