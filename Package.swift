@@ -189,3 +189,28 @@ let package = Package(
         ),
     ]
 )
+
+// Microbenchmarks of the ingest and fan-out hot paths (form decoding, signature, batch validation, envelopes,
+// filters): `make microbench`. Added only when MANDRILL_MICROBENCHMARKS is set, so that `swift build`,
+// `swift test` and CI never resolve or build the benchmark package and its dependencies (CI has 2 cores and a
+// time budget). Only the MallocInterposer trait: it counts allocations without jemalloc (not installed), and it
+// leaves out the default RuntimeInterposer trait, whose extra package (swift-runtime-interposer) our machines do
+// not have and which serves only retain/release counts, not measured here.
+if Context.environment["MANDRILL_MICROBENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "Microbenchmarks",
+            dependencies: [
+                "Common",
+                "Simulation",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/Microbenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+}
