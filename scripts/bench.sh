@@ -20,6 +20,8 @@
 #   - memory under hostile peers (ws-bench abuse, the abuse tests' heaviest attacks): peak RSS growth of a fresh
 #     hook-ingest under a form field bomb and 8 parallel unsigned 32 MiB bodies, and of a fresh ws-gateway under
 #     a 200 MB ping flood from a client that never reads.
+#   - microbenchmarks of form decoding, signature verification, batch parsing, envelopes and filter matching
+#     (scripts/microbench.sh, package-benchmark), after every server stopped.
 # Every figure is printed with the command that produced it. RUNS (default 3) repeats throughput runs; quote
 # medians: the machine is shared.
 set -euo pipefail
@@ -267,3 +269,8 @@ pids+=($abuse_pid)
 wait_ready "$abuse_port"
 run "$bin/ws-bench" abuse --ingest-port "$abuse_port" --ingest-pid "$abuse_pid" --gateway-port "$gateway_port" --gateway-pid "$gateway_pid" \
   --webhook-path /mandrill/events
+
+echo
+echo "## Microbenchmarks: the pure functions on the ingest and fan-out paths (Benchmarks/Microbenchmarks)"
+cleanup
+scripts/microbench.sh | tee "$out/microbench.txt"
