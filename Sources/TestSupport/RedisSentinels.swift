@@ -30,12 +30,15 @@ package final class RedisSentinels: @unchecked Sendable {
             let port = freePort()
             let file = directory.appendingPathComponent("sentinel-\(index).conf")
             // Sentinel rewrites its file as it learns the set-up: each needs a writable one of its own.
+            // down-after 3 s, not 1: with 1 s, a newly promoted primary that stalled for a second on this loaded
+            // two-core machine was failed over again, to the old primary just restarted empty (Sentinel's known way
+            // to lose data), and the test waited for a replication that could never come.
             let configuration = """
                 port \(port)
                 bind 127.0.0.1
                 dir \(directory.path)
                 sentinel monitor \(Self.masterName) 127.0.0.1 \(primaryPort) 2
-                sentinel down-after-milliseconds \(Self.masterName) 1000
+                sentinel down-after-milliseconds \(Self.masterName) 3000
                 sentinel failover-timeout \(Self.masterName) 4000
                 sentinel parallel-syncs \(Self.masterName) 1
 

@@ -159,7 +159,10 @@ struct FailoverTests {
                 await replicaClient.shutdown()
             }
         }
-        try await waitUntil("127.0.0.1:\(replica) to replicate 127.0.0.1:\(primary)", timeout: .seconds(60)) {
+        // Sentinel turns a restarted old primary into a replica at one of its 10 s INFO polls, and a sentinel that was
+        // not scheduled for 2 s (a loaded machine) enters TILT mode and does nothing for 30 s: once, under the full
+        // suite, 60 s were not enough.
+        try await waitUntil("127.0.0.1:\(replica) to replicate 127.0.0.1:\(primary)", timeout: .seconds(150)) {
             guard let role = try? await replicaClient.send("ROLE").array, role.count == 5,
                 role[0].string == "slave", role[2].int == primary, role[3].string == "connected",
                 let primaryRole = try? await primaryClient.send("ROLE").array, primaryRole.count == 3
