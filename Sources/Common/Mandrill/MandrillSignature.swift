@@ -12,9 +12,7 @@ package enum MandrillSignature {
 
     /// Computes the signature bytes (before base64).
     package static func compute(url: String, form: FormBody, key: String) -> [UInt8] {
-        var hmac = HMAC<Insecure.SHA1>(key: SymmetricKey(data: Array(key.utf8)))
-        feed(&hmac, url: url, form: form)
-        return Array(hmac.finalize())
+        Array(Verifier(url: url, keys: [key]).authenticationCode(keyAt: 0, form: form))
     }
 
     /// The header value Mandrill would send.
@@ -36,14 +34,6 @@ package enum MandrillSignature {
         matchingKey(header: header, url: url, form: FormBody(fields: fields), keys: keys)
     }
 
-    private static func feed(_ hmac: inout HMAC<Insecure.SHA1>, url: String, form: FormBody) {
-        hmac.update(data: Array(url.utf8))
-        form.forEachSignedField { name, value in
-            hmac.update(data: name)
-            hmac.update(data: value)
-        }
-    }
-
     /// The keys of one webhook URL, prepared once: each HMAC state already holds its key and the URL, so a POST
     /// costs one pass over its fields per key, and no key set-up.
     package struct Verifier: Sendable {
@@ -62,17 +52,22 @@ package enum MandrillSignature {
         package func matchingKey(header: String, form: FormBody) -> Int? {
             guard let expected = Data(base64Encoded: header), expected.count == Insecure.SHA1.byteCount else { return nil }
             var match: Int?
-            for (index, state) in prepared.enumerated() {
-                var hmac = state
-                form.forEachSignedField { name, value in
-                    hmac.update(data: name)
-                    hmac.update(data: value)
-                }
-                if hmac.finalize() == expected, match == nil {
+            for index in prepared.indices {
+                if authenticationCode(keyAt: index, form: form) == expected, match == nil {
                     match = index
                 }
             }
             return match
+        }
+
+        /// HMAC-SHA1 of the URL and the form's fields (sorted by name) under the key at `index`.
+        func authenticationCode(keyAt index: Int, form: FormBody) -> HashedAuthenticationCode<Insecure.SHA1> {
+            var hmac = prepared[index]
+            form.forEachSignedField { name, value in
+                hmac.update(data: name)
+                hmac.update(data: value)
+            }
+            return hmac.finalize()
         }
     }
 }
