@@ -9,6 +9,7 @@ enum FormFuzzer {
     static let key = "fuzz-webhook-key"
 
     static func run(_ input: [UInt8]) {
+        checkMediaType(String(decoding: input.prefix(256), as: UTF8.self))
         // API: FormBody(decodingInPlace:maxFields:) and its decoded fields, as hook-ingest calls it.
         let form = try? FormBody(decodingInPlace: input, maxFields: FormBody.defaultMaxFields)
         let fields = form?.fields
@@ -26,6 +27,19 @@ enum FormFuzzer {
         if let events = form.valueRange(named: "mandrill_events") {
             BatchChecks.check(bytes: form.storage, range: events)
         }
+    }
+
+    /// The `Content-Type` check, read as bytes, must agree with a reading by Unicode scalars: the media type before
+    /// the first `;`, spaces and tabs trimmed, ASCII letters lowercased, nothing else changed.
+    private static func checkMediaType(_ header: String) {
+        // API: FormBody.isFormMediaType(_:), as hook-ingest checks every POST's Content-Type.
+        var scalars = Array(header.unicodeScalars.prefix { $0 != ";" })
+        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
+        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
+        let lowered = scalars.map { ("A"..."Z").contains($0) ? Unicode.Scalar($0.value + 32)! : $0 }
+        let reference = String(String.UnicodeScalarView(lowered)) == "application/x-www-form-urlencoded"
+        invariant(FormBody.isFormMediaType(header) == reference, "Content-Type \(header.debugDescription): bytes and scalars disagree")
+        invariant(!FormBody.isFormMediaType(nil), "a missing Content-Type was accepted")
     }
 
     /// The header we compute must be the one an independent HMAC over Mandrill's documented message gives, and

@@ -64,7 +64,7 @@ struct WebhookProtocolTests {
         ]
     )
     func formMediaType(contentType: String, accepted: Bool) {
-        #expect(WebhookController.isFormEncoded(contentType) == accepted)
+        #expect(FormBody.isFormMediaType(contentType) == accepted)
     }
 
     @Test("a body over the limit gets 413")

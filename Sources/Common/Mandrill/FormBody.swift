@@ -129,6 +129,26 @@ package struct FormBody: Sendable {
         }
     }
 
+    /// Whether a `Content-Type` names this format: the media type before any `;` parameter, spaces and tabs around
+    /// it ignored, is `application/x-www-form-urlencoded` in any ASCII case. Compared as bytes: this runs on every
+    /// webhook POST, and Foundation's trimming and lowercasing cost more than the rest of its header checks together.
+    package static func isFormMediaType(_ contentType: String?) -> Bool {
+        guard var contentType else { return false }
+        return contentType.withUTF8 { bytes in
+            var mediaType = bytes[...]
+            if let semicolon = mediaType.firstIndex(of: UInt8(ascii: ";")) { mediaType = mediaType[..<semicolon] }
+            let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+            while let first = mediaType.first, isBlank(first) { mediaType = mediaType.dropFirst() }
+            while let last = mediaType.last, isBlank(last) { mediaType = mediaType.dropLast() }
+            return mediaType.count == mediaTypeBytes.count
+                && zip(mediaType, mediaTypeBytes).allSatisfy { byte, expected in
+                    (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 == expected : byte == expected
+                }
+        }
+    }
+
+    private static let mediaTypeBytes = Array("application/x-www-form-urlencoded".utf8)
+
     /// Encodes fields the way Mandrill does: spaces as `+`, everything but unreserved characters as upper-case `%XX`.
     package static func encode(_ fields: [(name: String, value: String)]) -> [UInt8] {
         var output: [UInt8] = []

@@ -67,7 +67,7 @@ struct WebhookController: Sendable {
 
     private func process(_ request: Request, channel: any Channel, for route: Route) async throws -> EventStore.StoreResult {
         let registration = route.registration
-        guard Self.isFormEncoded(request.headers[.contentType]) else {
+        guard FormBody.isFormMediaType(request.headers[.contentType]) else {
             throw APIError(status: .unsupportedMediaType, message: "Content-Type must be application/x-www-form-urlencoded")
         }
         let length = request.headers[.contentLength].flatMap(Int.init)
@@ -176,26 +176,6 @@ struct WebhookController: Sendable {
         )
         throw APIError(status: .unauthorized, message: "unauthorized")
     }
-
-    /// Whether the media type (before any `;` parameter, spaces and tabs around it ignored) is
-    /// `application/x-www-form-urlencoded`, in any case. Compared as bytes: this runs on every POST, and
-    /// Foundation's trimming and lowercasing cost more than the rest of the header checks together.
-    static func isFormEncoded(_ contentType: String?) -> Bool {
-        guard var contentType else { return false }
-        return contentType.withUTF8 { bytes in
-            var mediaType = bytes[...]
-            if let semicolon = mediaType.firstIndex(of: UInt8(ascii: ";")) { mediaType = mediaType[..<semicolon] }
-            let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-            while let first = mediaType.first, isBlank(first) { mediaType = mediaType.dropFirst() }
-            while let last = mediaType.last, isBlank(last) { mediaType = mediaType.dropLast() }
-            return mediaType.count == formMediaType.count
-                && zip(mediaType, formMediaType).allSatisfy { byte, expected in
-                    (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 == expected : byte == expected
-                }
-        }
-    }
-
-    private static let formMediaType = Array("application/x-www-form-urlencoded".utf8)
 
     static func basicCredentialsMatch(_ header: String?, expected: String) -> Bool {
         guard let header, header.count > 6, header.prefix(6).lowercased() == "basic " else { return false }
