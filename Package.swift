@@ -44,6 +44,9 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // glibc's posix_spawn_file_actions_addclosefrom_np (a GNU extension SwiftGlibc does not declare), for the
+        // tests' process launcher: children must not inherit the test process's sockets.
+        .systemLibrary(name: "CSpawn"),
         .target(
             name: "Common",
             dependencies: [
@@ -145,7 +148,7 @@ let package = Package(
         // Starts real redis-server processes and our executables for the tests.
         .target(
             name: "TestSupport",
-            dependencies: ["Common", "CZlib", "NetClients", "Simulation", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Common", "CSpawn", "CZlib", "NetClients", "Simulation", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 
 #if canImport(Glibc)
@@ -8,7 +9,10 @@ import Glibc
 /// under `test-output/` so that a failing run can be read afterwards.
 ///
 /// Spawned with `posix_spawn` and a cleared signal mask: the test runner's threads block signals, and a child
-/// started with Foundation's `Process` inherits that mask, so SIGTERM would never reach it.
+/// started with Foundation's `Process` inherits that mask, so SIGTERM would never reach it. The child gets none of
+/// the test process's descriptors but its standard ones: SwiftNIO's sockets are not close-on-exec, and a child that
+/// kept one (an in-process gateway's client connection, say) would hold that connection open after the gateway
+/// closed it, until the child exits.
 package final class ManagedProcess: @unchecked Sendable {
     package let name: String
     package let logFile: URL
@@ -46,6 +50,7 @@ package final class ManagedProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, logDescriptor, 1)
         posix_spawn_file_actions_adddup2(&actions, logDescriptor, 2)
+        mandrill_spawn_close_descriptors_from(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
