@@ -143,3 +143,53 @@ struct MandrillEventTests {
         #expect(!parsed.email.isEmpty)
     }
 }
+
+/// Identities must not change between releases: a marker stored by one version has to match the retry another
+/// version receives (Mandrill retries for hours). These were computed once and are pinned.
+@Suite("Event identities are stable across releases")
+struct MandrillEventIdentityPins {
+    static let pinned: [(json: String, type: String, email: String, messageID: String?, hash: String)] = [
+        (
+            #"{"event":"click","_id":"m1","ts":1700000000,"url":"https:\/\/a.example\/x?y=1","ip":"1.2.3.4","user_agent":"Mozilla \u00e9","msg":{"email":"a@x.io","_id":"ignored"}}"#,
+            "click", "a@x.io", "m1", "075c1e62d8480235f385e364a4cc8a39b0141c410bc76545898545df898c035d"
+        ),
+        (
+            #"{"\u0065vent":"open","ts":"1700000001","ts":5,"msg":{"_id":"m2","email":"b\u0040x.io","email":"second"},"_id":""}"#,
+            // An empty top-level `_id` is kept over `msg._id`, and means no message id.
+            "open", "b@x.io", nil, "9def8baf22b8cfe4afb8b8f013e170e4374893a8d4c9c630de46ee4593ba1128"
+        ),
+        (
+            #"{"type":"whitelist","action":"add","ts":7,"entry":{"email":"c@x.io"}}"#, "whitelist", "c@x.io", nil,
+            "bdf53288e618e434ea285f3c28e2cb9cb82d5cd2331d47eb2029bd2d6de00edc"
+        ),
+        (
+            #"{"type":"blacklist","action":"remove","ts":8,"reject":{"email":"d@x.io"},"entry":{"email":"e@x.io"}}"#, "blacklist", "d@x.io", nil,
+            "e31e857de82c8d975e636cc2f15da337be5fb3451f4a199df7069146cd8ad4aa"
+        ),
+        (
+            #"{"event":"inbound","ts":9,"msg":{"email":"s@x","headers":{"MESSAGE-ID":["<1@x>","<2@x>"]},"raw_msg":"A"}}"#, "inbound", "s@x", nil,
+            "2dabb335b328ac46e4bb7c00eb01eed30ee43ce7d85a11ca32005ada64d5185f"
+        ),
+        (
+            #"{"event":"inbound","ts":9,"msg":{"email":"s@x","headers":[],"raw_msg":"line\nnext"}}"#, "inbound", "s@x", nil,
+            "b83e1500162c78dd52a0c50a2e1f3bb20a3237fdf28b299536638f6f8e55d60c"
+        ),
+        (
+            #"{"event":"inbound","ts":9,"msg":{"email":"s@x"}}"#, "inbound", "s@x", nil,
+            "6a3f465e5857455d7b50cdd1d17b7ce50430243e1c28c40ded54cf2961fd2e4c"
+        ),
+        (#"{"something":"else","ts":1}"#, "unknown", "", nil, "a605db940a41e93436c43529f8f04808bf2eca5662029037772229a0b21edabb"),
+        (#"{"event":"","type":"","msg":[]}"#, "unknown", "", nil, "bb621627d8ea14e617196b97f8cac9d961d7315b4b09e55bb90ebc8a2a10f83d"),
+    ]
+
+    @Test("each pinned event keeps its type, email, message id and identity")
+    func pinnedIdentities() throws {
+        for pin in Self.pinned {
+            let event = try #require(try MandrillBatch(json: "[\(pin.json)]").events.first)
+            #expect(event.type == pin.type, "\(pin.json)")
+            #expect(event.email == pin.email, "\(pin.json)")
+            #expect(event.messageID == pin.messageID, "\(pin.json)")
+            #expect(event.dedupHash == pin.hash, "\(pin.json)")
+        }
+    }
+}
