@@ -27,8 +27,7 @@ mkdir -p "$TEST_OUTPUT_DIR"
 
 swift build --build-tests
 # At most TEST_PARALLELISM tests at once (default 6): the suite starts real processes, browsers and proxies, and
-# all 200-odd at once on two cores starve the ones that wait for a peer to act within a timeout (with 12, one run in
-# two had a test stall for 30 s behind the others).
+# all 200-odd at once on two cores starve the ones that wait for a peer to act within a timeout.
 width=(--experimental-maximum-parallelization-width "${TEST_PARALLELISM:-6}")
 if [ $# -gt 0 ]; then
   swift test --skip-build "${width[@]}" "$@"

@@ -50,6 +50,7 @@ func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ws-gateway"),
         services: [
             subscription,
+            StreamDrainService(admission: streams.admission, drainTimeout: configuration.drainTimeout),
             PingService(broadcaster: broadcaster, interval: configuration.pingInterval),
             PublicKeyReloadService(verifier: access.verifier, logger: logger),
         ] + SentinelWatcher.services(for: configuration.redis, registry: metrics.registry, logger: logger),
