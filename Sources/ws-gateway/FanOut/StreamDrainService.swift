@@ -5,7 +5,7 @@ import ServiceLifecycle
 /// task the server would wait for: without this service the process could exit before every client got its 1001
 /// (or, for one that does not answer, before the drain timeout dropped it).
 ///
-/// Listed before the server's other services, so it is shut down after the server (services stop in reverse order).
+/// Listed early (Hummingbird adds the server last), so it is shut down after the server: services stop in reverse order.
 struct StreamDrainService: Service {
     let admission: WebSocketAdmission
     /// `--drain-timeout`: each stream closes by then; a second more covers the hops of the quiesce events.
