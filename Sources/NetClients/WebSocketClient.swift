@@ -29,6 +29,7 @@ public final class WebSocketClient: Sendable {
     /// Opens a connection and performs the handshake.
     /// - Parameters:
     ///   - answerPings: when false the client ignores pings, like a dead peer would.
+    ///   - answerClose: when false the client records the server's close frame but neither answers nor closes.
     ///   - receiveBufferSize: a small `SO_RCVBUF` makes a client that stops reading stall the server quickly.
     public static func connect(
         host: String = "127.0.0.1",
@@ -36,6 +37,7 @@ public final class WebSocketClient: Sendable {
         path: String,
         headers: [(String, String)] = [],
         answerPings: Bool = true,
+        answerClose: Bool = true,
         receiveBufferSize: Int? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> ConnectResult {
@@ -51,7 +53,7 @@ public final class WebSocketClient: Sendable {
             try channel.pipeline.syncOperations.addHandlers([
                 ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 64 << 20)),
                 WebSocketFrameEncoder(),
-                FrameCollector(continuation: continuation, answerPings: answerPings),
+                FrameCollector(continuation: continuation, answerPings: answerPings, answerClose: answerClose),
             ])
         }
         switch result {
@@ -104,13 +106,15 @@ final class FrameCollector: ChannelInboundHandler {
 
     private let continuation: AsyncStream<WebSocketClient.Message>.Continuation
     private let answerPings: Bool
+    private let answerClose: Bool
     private var fragments: ByteBuffer?
     private var fragmentOpcode: WebSocketOpcode = .text
     private var closed = false
 
-    init(continuation: AsyncStream<WebSocketClient.Message>.Continuation, answerPings: Bool) {
+    init(continuation: AsyncStream<WebSocketClient.Message>.Continuation, answerPings: Bool, answerClose: Bool) {
         self.continuation = continuation
         self.answerPings = answerPings
+        self.answerClose = answerClose
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -143,7 +147,7 @@ final class FrameCollector: ChannelInboundHandler {
             let code = payload.readInteger(as: UInt16.self)
             let reason = payload.readString(length: payload.readableBytes) ?? ""
             continuation.yield(.close(code: code, reason: reason))
-            if !closed {
+            if answerClose, !closed {
                 closed = true
                 var echo = ByteBuffer()
                 if let code { echo.writeInteger(code) }

@@ -63,10 +63,11 @@ struct PipelineTests {
         #expect(await second.terminate() == 0)
     }
 
-    @Test("SIGTERM: the gateway stops accepting, sends 1001 to every client, and exits")
+    @Test("SIGTERM: the gateway stops accepting, sends 1001 to every client, waits for the last answer, and exits")
     func drain() async throws {
         let redis = try await RedisServer()
-        let gateway = try await gateway(redis, ["--drain-timeout", "2s"])
+        // A drain timeout far longer than the test: the gateway may only exit once every client has answered.
+        let gateway = try await gateway(redis, ["--drain-timeout", "120s"])
         var collectors: [StreamCollector] = []
         for _ in 0..<20 {
             guard case .connected(let client) = try await WebSocketClient.connect(port: gateway.port, path: "/ws/email/") else {
@@ -76,18 +77,27 @@ struct PipelineTests {
             try await collector.waitForLive()
             collectors.append(collector)
         }
-        // One client that ignores the close handshake: the drain timeout bounds the wait for it.
-        guard case .connected(let stubborn) = try await WebSocketClient.connect(port: gateway.port, path: "/ws/email/", answerPings: false) else {
+        // One client that reads the 1001 but does not answer it.
+        guard
+            case .connected(let silent) = try await WebSocketClient.connect(port: gateway.port, path: "/ws/email/", answerClose: false)
+        else {
             throw TestSupportError("connect failed")
         }
-        _ = stubborn
-        let status = await gateway.terminate()
-        #expect(status == 0)
+        let silentCollector = StreamCollector(silent)
+        try await silentCollector.waitForLive()
+
+        gateway.process.signal(SIGTERM)
         for collector in collectors {
             try await collector.waitForClose()
             #expect(collector.snapshot.close?.code == 1001)
         }
+        try await waitUntil("the silent client to get its 1001") { silentCollector.snapshot.close != nil }
+        #expect(silentCollector.snapshot.close?.code == 1001)
+        #expect(gateway.process.isRunning, "the gateway exited while a client had not answered its 1001")
         #expect(!isListening(port: gateway.port))
+
+        try await silent.sendClose(code: 1001)
+        #expect(await gateway.process.waitForExit() == 0)
     }
 
     @Test("the JSON log format writes one object per line and never the webhook key")
