@@ -7,11 +7,4 @@
    (nor its siblings such as posix_spawn_file_actions_addchdir_np); this repeats the declaration from spawn.h. */
 extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
 
-/* Makes the spawned child close every descriptor from `from` up. SwiftNIO accepts and listens on sockets without
-   close-on-exec, so a child started while another thread holds such a socket would keep it open: the peer would
-   not see that connection close until the child exits. */
-static inline int mandrill_spawn_close_descriptors_from(posix_spawn_file_actions_t *actions, int from) {
-    return posix_spawn_file_actions_addclosefrom_np(actions, from);
-}
-
 #endif

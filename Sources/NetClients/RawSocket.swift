@@ -44,7 +44,7 @@ public final class RawSocket {
     /// Connects to 127.0.0.1:`port`. A `receiveBufferSize` is set before connecting, so that the window the
     /// peer sees is really that small.
     public init(port: Int, receiveBufferSize: Int? = nil) throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw RawSocketError("socket() failed: errno \(errno)") }
         if var size = receiveBufferSize.map(Int32.init) {
             setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))

@@ -19,7 +19,7 @@ private func canBind(port: Int) -> Bool {
 
 /// Runs `body` with a new TCP socket and the address 127.0.0.1:`port`; `nil` when no socket could be made.
 private func withLoopbackSocket<Result>(port: Int, _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result? {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard descriptor >= 0 else { return nil }
     defer { close(descriptor) }
     var address = sockaddr_in()
@@ -32,7 +32,7 @@ private func withLoopbackSocket<Result>(port: Int, _ body: (Int32, UnsafePointer
 }
 
 private func kernelChosenPort() -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     precondition(descriptor >= 0, "socket() failed")
     defer { close(descriptor) }
     var address = sockaddr_in()

@@ -50,7 +50,8 @@ package final class ManagedProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, logDescriptor, 1)
         posix_spawn_file_actions_adddup2(&actions, logDescriptor, 2)
-        mandrill_spawn_close_descriptors_from(&actions, 3)
+        // Nothing else: SwiftNIO's sockets are not close-on-exec (see above).
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
