@@ -73,7 +73,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            exclude: ["Documentation/openapi.json", "Documentation/doc.html"],
+            // Compiled into the binary, so nothing has to be found on disk or on a CDN at run time.
+            resources: [.embedInCode("Documentation/openapi.json"), .embedInCode("Documentation/doc.html")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -92,7 +93,7 @@ let package = Package(
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            exclude: ["Dashboard/dashboard.html"],
+            resources: [.embedInCode("Dashboard/dashboard.html")],
             swiftSettings: swiftSettings
         ),
         // Small NIO clients (HTTP/1.1 with keep-alive, WebSocket) for the simulator, the benchmark and the tests.

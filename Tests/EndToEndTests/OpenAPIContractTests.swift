@@ -13,6 +13,8 @@ struct OpenAPIContractTests {
         let ingest = try await ProductProcess.start("hook-ingest", arguments: ["--redis-url", redis.url])
         let response = try await httpRequest(.GET, port: ingest.port, "/openapi.json")
         #expect(response.status == 200)
+        let checkedIn = try Data(contentsOf: TestPaths.packageRoot.appendingPathComponent("Sources/hook-ingest/Documentation/openapi.json"))
+        #expect(response.body == Array(checkedIn), "hook-ingest serves openapi.json as checked in")
         let file = TestPaths.outputDirectory.appendingPathComponent("openapi-\(ingest.port).json")
         try Data(response.body).write(to: file)
         // `make test` puts a virtualenv with openapi-spec-validator first on PATH.

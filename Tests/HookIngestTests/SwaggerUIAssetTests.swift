@@ -165,6 +165,6 @@ struct SwaggerUIAssetTests {
         let script = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("scripts/install-swagger-ui.sh"), encoding: .utf8)
         let version = try #require(script.split(separator: "\n").first { $0.hasPrefix("ui_version=") }?.dropFirst("ui_version=".count))
         #expect(DocsController.cdnBase == "https://unpkg.com/swagger-ui-dist@\(version)/")
-        #expect(DocPageHTML.text.contains("var CDN_BASE = \"\(DocsController.cdnBase)\";"))
+        #expect(String(buffer: EmbeddedDocuments.docPage).contains("var CDN_BASE = \"\(DocsController.cdnBase)\";"))
     }
 }

@@ -30,7 +30,7 @@ struct DocsController: Sendable {
             Response(
                 status: .ok,
                 headers: [.contentType: "application/json", .accessControlAllowOrigin: "*"],
-                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text))
+                body: .init(byteBuffer: EmbeddedDocuments.openAPI)
             )
         }
         let policy = Self.contentSecurityPolicy(cdnFallback: swaggerUI == nil)
@@ -41,7 +41,7 @@ struct DocsController: Sendable {
                     .contentType: "text/html; charset=utf-8", .contentSecurityPolicy: policy, .xContentTypeOptions: "nosniff",
                     .cacheControl: "no-cache",
                 ],
-                body: .init(byteBuffer: ByteBuffer(string: DocPageHTML.text))
+                body: .init(byteBuffer: EmbeddedDocuments.docPage)
             )
         }
         // One fixed route per file: any other name under /doc/ (including `..` and encoded forms of it) is the
