@@ -18,6 +18,15 @@
 
 #include <pthread.h>
 
+/* The bridge is written against hiredis 0.14 (Debian 12's libhiredis-dev) and relies on what that version does:
+   RESP2 replies only (no PUSH, MAP, DOUBLE or BOOL types), no async connect timeout (RedisConnection arms its
+   own timer), the reply callback of SUBSCRIBE kept for the whole subscription, PING on a subscribed connection
+   never answered (heartbeats go through PUBLISH), and the caller owning `redisAsyncContext.data`. hiredis 1.x
+   changes several of these; supporting it needs those paths reviewed, so a 1.x header stops the build here. */
+#if !defined(HIREDIS_MAJOR) || HIREDIS_MAJOR != 0
+#error "mandrill-live needs hiredis 0.14 (libhiredis-dev on Debian 12); hiredis 1.x changes behaviour the Redis bridge relies on"
+#endif
+
 /* Names the calling thread (at most 15 bytes; longer names are cut). pthread_setname_np is a GNU extension that
    SwiftGlibc does not export; event-config.h above defined _GNU_SOURCE, so it is declared here. */
 static inline void chiredis_name_current_thread(const char *name) {

@@ -61,6 +61,12 @@ package final class RedisConnection: @unchecked Sendable {
         configuration.sentinel?.register(self)
     }
 
+    deinit {
+        // Timer callbacks hold the connection unowned, and hiredis's context points at it: both must be gone,
+        // which `close()` (or `closeEventually()`) does on the loop thread, before the last reference goes.
+        assert(context == nil && connectTimer == nil && reconnectTimer == nil && sweepTimer == nil, "RedisConnection released before it was closed")
+    }
+
     /// Whether the connection is up right now. Safe from any thread.
     package var isConnected: Bool { connected.load(ordering: .relaxed) }
 

@@ -24,7 +24,7 @@ extension RedisConnectionService {
     /// Closes the connection and stops an owned loop thread.
     package func shutdown() async {
         await connection.close()
-        if ownsLoop { connection.loop.stop() }
+        if ownsLoop { await connection.loop.stop() }
     }
 
     package var isConnected: Bool { connection.isConnected }

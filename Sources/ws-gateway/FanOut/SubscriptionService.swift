@@ -56,6 +56,11 @@ final class SubscriptionService: Service, @unchecked Sendable {
         )
     }
 
+    deinit {
+        // The timers' callbacks hold the service unowned: `run()` frees them on the loop thread before it returns.
+        assert(heartbeatTimer == nil && gapRetryTimer == nil, "SubscriptionService released while its timers were armed")
+    }
+
     /// Subscribed, caught up, and the heartbeat came back recently.
     var isHealthy: Bool { healthy.load(ordering: .relaxed) }
 
@@ -79,7 +84,7 @@ final class SubscriptionService: Service, @unchecked Sendable {
         }
         await subscriber.shutdown()
         await commands.shutdown()
-        loop.stop()
+        await loop.stop()
     }
 
     // MARK: - Redis loop thread

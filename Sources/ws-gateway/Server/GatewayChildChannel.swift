@@ -35,20 +35,22 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            let handshake = HandshakeRecorder()
+            // The upgrader's closures are `@Sendable`, but each of them runs on this channel's loop.
+            let recorder = HandshakeRecorder()
+            let handshake = NIOLoopBound(recorder, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<Outcome>(
                 maxFrameSize: gateway.configuration.maxFrameBytes,
                 enableAutomaticErrorHandling: true,
                 shouldUpgrade: { channel, head in
                     gateway.decide(head, on: channel.eventLoop).map { decision in
-                        handshake.decision = decision
+                        handshake.value.decision = decision
                         guard case .accept(let admitted) = decision, gateway.admission.reserveSlot() else { return nil }
-                        handshake.accepted = admitted
+                        handshake.value.accepted = admitted
                         var headers = HTTPHeaders()
                         // The token itself is never echoed: only the protocol name the browser offered with it.
                         if admitted.selectsBearer { headers.add(name: "Sec-WebSocket-Protocol", value: "bearer") }
                         if let extensions = gateway.extensionResponse(to: head) {
-                            handshake.deflates = true
+                            handshake.value.deflates = true
                             headers.add(name: "Sec-WebSocket-Extensions", value: extensions)
                         }
                         return headers
@@ -56,10 +58,10 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        guard let admitted = handshake.accepted else { throw ChannelError.inappropriateOperationForState }
+                        guard let admitted = handshake.value.accepted else { throw ChannelError.inappropriateOperationForState }
                         // Raw WebSocket bytes flow from here on; the recorder only understands HTTP parts.
-                        channel.pipeline.syncOperations.removeHandler(handshake, promise: nil)
-                        try gateway.startStream(on: channel, admitted: admitted, deflates: handshake.deflates)
+                        channel.pipeline.syncOperations.removeHandler(handshake.value, promise: nil)
+                        try gateway.startStream(on: channel, admitted: admitted, deflates: handshake.value.deflates)
                         return Outcome.webSocket
                     }
                 }
@@ -67,15 +69,15 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             let upgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration(
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
-                    if let head = handshake.head, head.method == .GET, !head.headers.contains(name: "Upgrade"),
+                    if let head = handshake.value.head, head.method == .GET, !head.headers.contains(name: "Upgrade"),
                         GatewayStreams.isStreamPath(head.uri, framing: .sse)
                     {
                         return takeOverSSE(channel, head: head, handshake: handshake, logger: logger)
                     }
                     return channel.eventLoop.makeCompletedFuture {
                         let asyncChannel = try Self.httpChannel(channel, logger: logger)
-                        if let head = handshake.head, head.headers.contains(name: "Upgrade") {
-                            let (status, reason) = gateway.refusal(for: head, decision: handshake.decision)
+                        if let head = handshake.value.head, head.headers.contains(name: "Upgrade") {
+                            let (status, reason) = gateway.refusal(for: head, decision: handshake.value.decision)
                             return Outcome.refused(asyncChannel, status, reason)
                         }
                         return Outcome.http(asyncChannel)
@@ -88,7 +90,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enableResponseHeaderValidation = false
             let outcome = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
             let upgradeHandler = try channel.pipeline.syncOperations.handler(type: NIOTypedHTTPServerUpgradeHandler<Outcome>.self)
-            try channel.pipeline.syncOperations.addHandler(handshake, position: .before(upgradeHandler))
+            try channel.pipeline.syncOperations.addHandler(recorder, position: .before(upgradeHandler))
             gateway.armHandshakeTimeout(on: channel, until: outcome)
             outcome.whenComplete { result in
                 // A slot taken in shouldUpgrade is released by the stream once it exists; if the upgrade never
@@ -97,7 +99,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 case .success(.webSocket), .success(.sse): return
                 default: break
                 }
-                if handshake.accepted != nil { gateway.admission.releaseSlot() }
+                if handshake.value.accepted != nil { gateway.admission.releaseSlot() }
             }
             return Value(channel: channel, outcome: outcome)
         }
@@ -133,17 +135,17 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     private func takeOverSSE(
         _ channel: any Channel,
         head: HTTPRequestHead,
-        handshake: HandshakeRecorder,
+        handshake: NIOLoopBound<HandshakeRecorder>,
         logger: Logger
     ) -> EventLoopFuture<Outcome> {
         let gateway = self.gateway
         return gateway.decide(head, framing: .sse, on: channel.eventLoop).flatMapThrowing { decision in
-            handshake.decision = decision
+            handshake.value.decision = decision
             guard case .accept(let admitted) = decision, gateway.admission.reserveSlot() else {
                 let (status, reason) = gateway.sseRefusal(decision: decision)
                 return Outcome.refused(try Self.httpChannel(channel, logger: logger), status, reason)
             }
-            handshake.accepted = admitted
+            handshake.value.accepted = admitted
             try gateway.startStream(on: channel, admitted: admitted, framing: .sse)
             return Outcome.sse
         }
@@ -161,8 +163,8 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
 }
 
 /// Remembers the request head on its way to the upgrade handler, and what the upgrader decided about it.
-/// Confined to the channel's event loop.
-final class HandshakeRecorder: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+/// Confined to the channel's event loop (the upgrader's closures reach it through an `NIOLoopBound`).
+final class HandshakeRecorder: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
 

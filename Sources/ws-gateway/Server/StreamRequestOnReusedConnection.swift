@@ -14,7 +14,7 @@ import NIOHTTPTypes
 /// stops parsing, so answering one (426 from the router) would leave a connection that never reads another request.
 /// An answer still being written when such a request arrives (a pipelining client) is finished first. Confined to
 /// the channel's loop.
-final class StreamRequestOnReusedConnection: ChannelDuplexHandler, RemovableChannelHandler, @unchecked Sendable {
+final class StreamRequestOnReusedConnection: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart

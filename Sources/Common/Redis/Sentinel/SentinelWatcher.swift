@@ -59,7 +59,7 @@ package final class SentinelWatcher: Service, Sendable {
         for subscriber in subscribers { subscriber.connection.start() }
         try? await gracefulShutdown()
         for subscriber in subscribers { await subscriber.connection.close() }
-        loop.stop()
+        await loop.stop()
     }
 
     /// `<master name> <old ip> <old port> <new ip> <new port>`, the `+switch-master` message.
