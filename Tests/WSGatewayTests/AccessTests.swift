@@ -111,6 +111,23 @@ struct AccessTests {
         }
     }
 
+    @Test("a close frame carrying 1005, 1006 or 1015 is answered with 1002 and an empty one with 1000: reserved codes never go on the wire")
+    func reservedCloseCodes() async throws {
+        let redis = try await RedisServer()
+        try await GatewayHarness(redis: redis).run { port, _ in
+            let cases: [(payload: [UInt8], answer: UInt16)] = [([0x03, 0xED], 1002), ([0x03, 0xEE], 1002), ([0x03, 0xF7], 1002), ([], 1000)]
+            for (payload, answer) in cases {
+                let socket = try await RawSocket.webSocket(port: port)
+                // The live notice: the stream's handler is in place and reads the client's frames.
+                #expect(await socket.readFrame(timeout: .seconds(10))?.text.contains(#""control":"live""#) == true)
+                _ = await socket.write(WebSocketWire.close(payload: payload))
+                let close = try #require(await socket.readCloseFrame(timeout: .seconds(10)), "no answer to \(payload)")
+                #expect(close.closeCode == answer, "close \(payload)")
+                socket.close()
+            }
+        }
+    }
+
     @Test("a peer that stops answering pings is dropped; one that answers stays")
     func deadPeers() async throws {
         let redis = try await RedisServer()

@@ -44,7 +44,7 @@ struct HistoryReader: Sendable {
         redis.send(RedisCommand("XINFO", "STREAM", keys.stream)) { result in
             eventLoop.execute {
                 let connection = box.value
-                guard !connection.isClosing else { return }
+                guard connection.isOpen else { return }
                 switch result {
                 case .success(let reply):
                     let info = StreamInfo(reply)
@@ -69,7 +69,7 @@ struct HistoryReader: Sendable {
         StreamPage.read(command, requested: Self.pageSize, byteBudget: pageBytes, on: redis) { result in
             eventLoop.execute {
                 let connection = box.value
-                guard !connection.isClosing else { return }
+                guard connection.isOpen else { return }
                 guard case .success(let page) = result else { return fail(connection) }
                 let matching = page.entries.filter { connection.request.filter.matches($0.attributes) }.map {
                     Publication(entry: $0, compress: compress && connection.deflates, sse: connection.framing == .sse)
@@ -112,7 +112,7 @@ struct HistoryReader: Sendable {
         StreamPage.read(command, requested: Self.pageSize, byteBudget: pageBytes, on: redis) { result in
             eventLoop.execute {
                 let connection = box.value
-                guard !connection.isClosing else { return }
+                guard connection.isOpen else { return }
                 guard case .success(let page) = result else { return fail(connection) }
                 var walk = walk
                 if walk.newest == nil { walk.newest = page.entries.first?.id ?? page.lastID }
@@ -137,6 +137,6 @@ struct HistoryReader: Sendable {
     }
 
     private func fail(_ connection: StreamConnection) {
-        connection.close(code: CloseCode.internalError, reason: "history unavailable: reconnect with since=")
+        connection.close(.historyUnavailable)
     }
 }

@@ -174,22 +174,13 @@ final class LoopHub: @unchecked Sendable {
         keepAliveTask = nil
     }
 
-    /// Closes clients that did not answer the previous ping, and pings the others (SSE clients never answer).
+    /// Drops clients that did not answer the previous ping, and pings the others (SSE clients never answer).
+    /// A dropped client leaves its group during the walk, which goes on over the groups as they were.
     private func pingAll(_ framing: StreamFraming) {
-        var dead: [StreamConnection] = []
         for group in groups.values {
             for connection in group.connections.values where connection.framing == framing {
-                if connection.awaitingPong {
-                    dead.append(connection)
-                } else {
-                    connection.sendPing()
-                    connection.flush()
-                }
+                connection.pingTimerFired()
             }
-        }
-        for connection in dead {
-            metrics.deadPeerCloses.increment()
-            connection.abort()
         }
     }
 }

@@ -20,7 +20,10 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     /// Unix seconds when the client's token stops counting; `nil`: never.
     private let expiresAt: Double?
     private var expiry: Scheduled<Void>?
-    private var stream: ClientStreamState
+    /// Closes the channel if the client does not answer our close frame (SSE: does not take the end of the body).
+    private var drain: Scheduled<Void>?
+    /// Every lifecycle decision; this handler only carries out the actions it returns (``perform(_:)``).
+    private var machine: StreamConnectionStateMachine
     private let writer: RawFrameWriter
     private let hub: LoopHub
     private let drainTimeout: TimeAmount
@@ -28,13 +31,10 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     private let replayWriteTimeout: TimeAmount
     private let logger: Logger
     private var channel: (any Channel)?
-    /// A ping was sent and no pong came back yet.
-    var awaitingPong = false
     /// Bytes were written since the last flush; the hub flushes once per pass.
     var needsFlush = false
     /// Frames the hub delivered in this pass; above 0, the connection is on its list to flush at the end of it.
     var queuedInPass = 0
-    private(set) var isClosing = false
     /// Runs once when the channel is gone (frees the connection slot).
     private var onClose: (() -> Void)?
 
@@ -55,7 +55,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         self.framing = framing
         self.deflates = deflates && framing == .webSocket
         self.expiresAt = expiresAt
-        self.stream = ClientStreamState(start: request.start, queueLimit: queueLimit)
+        self.machine = StreamConnectionStateMachine(start: request.start, queueLimit: queueLimit, expectsPongs: framing == .webSocket)
         self.writer = writer
         self.hub = hub
         self.drainTimeout = TimeAmount(drainTimeout)
@@ -64,26 +64,23 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         self.onClose = onClose
     }
 
+    /// Still delivering: not closing, closed or gone.
+    var isOpen: Bool { machine.isOpen }
+
     func handlerAdded(context: ChannelHandlerContext) {
         channel = context.channel
         // A client that hung up while its upgrade was being set up: this handler will never see `channelInactive`,
         // so the connection ends here (its slot is freed) instead of staying counted forever.
-        guard context.channel.isActive else { return finish() }
+        guard context.channel.isActive else { return perform(machine.channelInactive()) }
         hub.add(self)
         if let expiresAt {
             let delay = max(0, expiresAt - Date().timeIntervalSince1970)
             expiry = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64((delay * 1000).rounded(.up)))) {
-                self.expireToken()
+                // Says so, then closes with 4001 (SSE: ends the response) so that the client reconnects with a fresh
+                // token and `since=` or `Last-Event-ID` (nothing is lost).
+                self.close(.tokenExpired)
             }
         }
-    }
-
-    /// The token expired while the stream was open: says so, then closes with 4001 (SSE: ends the response) so that
-    /// the client reconnects with a fresh token and `since=` or `Last-Event-ID` (nothing is lost).
-    private func expireToken() {
-        guard !isClosing else { return }
-        sendControl(#"{"control":"token_expired"}"#)
-        close(code: CloseCode.tokenExpired, reason: "token expired: reconnect with a new token and since=")
     }
 
     // MARK: - Outbound
@@ -96,26 +93,22 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     /// flush yet were never offered to the socket: they are flushed first, so that a burst of big events is not
     /// taken for a slow reader.
     func deliver(_ publication: Publication) -> Bool {
-        switch stream.receive(publication) {
-        case .none:
+        switch machine.receive(publication) {
+        case .skip:
             return false
         case .send:
             if !writer.isWritable, needsFlush { flush() }
             guard writer.isWritable else {
-                closeAsSlowConsumer()
+                perform(machine.queueFull())
                 return false
             }
             writer.write(bytes(of: publication))
             needsFlush = true
             return true
-        case .overflow:
-            closeAsSlowConsumer()
+        case .startClosing(let reason):
+            perform(.startClosing(reason))
             return false
         }
-    }
-
-    private func closeAsSlowConsumer() {
-        close(code: CloseCode.slowConsumer, reason: "slow consumer: reconnect with since=")
     }
 
     /// Writes history frames ahead of the live ones, pausing every `pacingBytes` until the socket took them, so
@@ -127,9 +120,9 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         var written = 0
         var index = publications.startIndex
         while index < publications.endIndex {
-            guard !isClosing, let channel else { return }
+            guard machine.isOpen, let channel else { return }
             let publication = publications[index]
-            stream.replayed(through: publication.id)
+            machine.replayed(through: publication.id)
             let encoded = bytes(of: publication)
             writer.write(encoded)
             written += encoded.readableBytes
@@ -139,7 +132,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
                 let flushed = channel.eventLoop.makePromise(of: Void.self)
                 flush(promise: flushed)
                 let deadline = channel.eventLoop.assumeIsolated().scheduleTask(in: replayWriteTimeout) {
-                    self.closeAsSlowConsumer()
+                    self.perform(self.machine.queueFull())
                 }
                 flushed.futureResult.assumeIsolated().whenSuccess {
                     deadline.cancel()
@@ -153,27 +146,25 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     /// The replay reached the scan budget: tells the client where to continue and closes with 4009.
     func stopReplay(resumeSince id: StreamID) {
-        guard !isClosing else { return }
-        hub.metrics.replayScanLimits.increment()
-        sendControl(#"{"control":"scan_limit","resume_since":"\#(id)"}"#)
-        close(code: CloseCode.scanLimit, reason: "replay scan limit: reconnect with since=\(id)")
+        close(.replayScanLimit(resumeSince: id))
     }
 
     /// History up to `id` was read without a match for this client.
     func skipReplayed(through id: StreamID) {
-        stream.replayed(through: id)
+        machine.replayed(through: id)
     }
 
     /// Sends what history did not cover and switches to live; announces it with a `live` control message.
     func finishReplay() {
-        guard !isClosing else { return }
-        for publication in stream.finishReplay() {
+        guard let pending = machine.finishReplay() else { return }
+        for publication in pending {
             writer.write(bytes(of: publication))
         }
         sendLiveNotice()
     }
 
     func sendLiveNotice() {
+        guard machine.isOpen else { return }
         sendControl(#"{"control":"live","last_id":\#(lastIDJSON)}"#)
         flush()
     }
@@ -205,21 +196,13 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         writer.flush()
     }
 
-    /// A WebSocket ping expects a pong by the next one; an SSE keep-alive comment expects nothing (a dead SSE peer
-    /// shows up as a failed write or a full queue instead).
-    func sendPing() {
-        switch framing {
-        case .webSocket:
-            awaitingPong = true
-            writer.write(WebSocketFrameBytes.ping())
-        case .sse:
-            writer.write(SSEFrameBytes.ping)
-        }
-        needsFlush = true
+    /// The loop's shared ping timer fired: pings the client, or drops it when it missed the previous pong.
+    func pingTimerFired() {
+        perform(machine.pingTimerFired())
     }
 
     private var lastIDJSON: String {
-        switch stream.state {
+        switch machine.stream.state {
         case .live(let lastSent): lastSent.map { "\"\($0)\"" } ?? "null"
         default: "null"
         }
@@ -227,42 +210,83 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: - Closing
 
-    /// Sends a close frame after what is queued and stops delivering; drops the connection if the client does not
-    /// answer within the drain timeout. An SSE stream has no close frame: the connection closes once what is
-    /// queued was written (the end of the close-delimited body), or at the drain timeout.
-    func close(code: UInt16, reason: String) {
-        guard !isClosing, let channel else { return }
-        isClosing = true
-        stream.close()
-        hub.remove(self)
-        if code == CloseCode.slowConsumer { hub.metrics.slowConsumerCloses.increment() }
+    /// Ends the stream for `reason` (a no-op once it is closing): see ``perform(_:)``.
+    func close(_ reason: StreamCloseReason) {
+        perform(machine.close(reason))
+    }
+
+    /// Carries out what the state machine decided. The only place that writes close frames, leaves the hub,
+    /// closes the channel or frees the connection's slot.
+    private func perform(_ action: StreamConnectionStateMachine.Action) {
+        switch action {
+        case .none:
+            break
+        case .sendPing:
+            switch framing {
+            case .webSocket: writer.write(WebSocketFrameBytes.ping())
+            case .sse: writer.write(SSEFrameBytes.ping)
+            }
+            flush()
+        case .sendPong(let payload):
+            writer.write(WebSocketFrameBytes.pong(payload.readableBytesView))
+            writer.flush()
+        case .startClosing(let reason):
+            hub.remove(self)
+            startClosing(reason)
+        case .answerClose(let code):
+            hub.remove(self)
+            writer.write(WebSocketFrameBytes.close(code: code, reason: ""))
+            writer.flush()
+            channel?.close(promise: nil)
+        case .closeChannel:
+            hub.remove(self)
+            channel?.close(promise: nil)
+        case .dropDeadPeer:
+            hub.metrics.deadPeerCloses.increment()
+            hub.remove(self)
+            channel?.close(promise: nil)
+        case .release:
+            hub.remove(self)
+            expiry?.cancel()
+            expiry = nil
+            drain?.cancel()
+            drain = nil
+            onClose?()
+            onClose = nil
+        }
+    }
+
+    /// Sends the reason's notice and a close frame after what is queued; the drain timeout drops the connection if
+    /// the client does not answer. An SSE stream has no close frame: the connection closes once what is queued was
+    /// written (the end of the close-delimited body), or at the drain timeout.
+    private func startClosing(_ reason: StreamCloseReason) {
+        switch reason {
+        case .slowConsumer: hub.metrics.slowConsumerCloses.increment()
+        case .replayScanLimit: hub.metrics.replayScanLimits.increment()
+        case .shuttingDown, .unsupportedData, .historyUnavailable, .tokenExpired: break
+        }
         logger.debug(
             "Closing stream",
-            metadata: ["code": .stringConvertible(code), "reason": .string(reason), "transport": .string("\(framing)")]
+            metadata: [
+                "code": .stringConvertible(reason.code.wireValue), "reason": .string(reason.reason), "transport": .string("\(framing)"),
+            ]
         )
-        let drained = channel.eventLoop.assumeIsolated().scheduleTask(in: drainTimeout) {
-            channel.close(promise: nil)
+        if let notice = reason.notice { sendControl(notice) }
+        guard let channel else { return }
+        drain = channel.eventLoop.assumeIsolated().scheduleTask(in: drainTimeout) {
+            self.perform(self.machine.drainTimedOut())
         }
         switch framing {
         case .webSocket:
-            writer.write(WebSocketFrameBytes.close(code: code, reason: reason))
-            writer.flush()
+            writer.write(WebSocketFrameBytes.close(code: reason.code, reason: reason.reason))
+            flush()
         case .sse:
             let written = channel.eventLoop.makePromise(of: Void.self)
             flush(promise: written)
             written.futureResult.assumeIsolated().whenComplete { _ in
-                drained.cancel()
-                channel.close(promise: nil)
+                self.perform(self.machine.closeWritten())
             }
         }
-    }
-
-    /// Drops the connection at once, without a close handshake (dead peers).
-    func abort() {
-        isClosing = true
-        stream.close()
-        hub.remove(self)
-        channel?.close(promise: nil)
     }
 
     // MARK: - Inbound
@@ -273,62 +297,36 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .ping:
-            guard !isClosing else { return }
-            // A pong joins the client's queue like any frame: a client that floods pings without reading would
-            // otherwise grow it without bound. Past the limit it is a slow consumer.
-            guard writer.isWritable else { return closeAsSlowConsumer() }
-            writer.write(WebSocketFrameBytes.pong(frame.unmaskedData.readableBytesView))
-            writer.flush()
+            perform(machine.pingReceived(frame.unmaskedData, canWrite: writer.isWritable))
         case .pong:
-            awaitingPong = false
+            machine.pongReceived()
         case .connectionClose:
-            if isClosing {
-                // The client answered our close: done.
-                context.close(promise: nil)
-            } else {
-                isClosing = true
-                stream.close()
-                hub.remove(self)
-                writer.write(WebSocketFrameBytes.close(code: CloseCode.reply(toClientClose: frame.unmaskedData), reason: ""))
-                writer.flush()
-                context.close(promise: nil)
-            }
+            perform(machine.peerClosed(frame.unmaskedData))
         default:
-            close(code: CloseCode.unsupportedData, reason: "clients may only send ping, pong and close")
+            perform(machine.dataReceived())
         }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
-            close(code: CloseCode.goingAway, reason: "server shutting down: reconnect with since=")
+            close(.shuttingDown)
             return
         }
         if let event = event as? ChannelEvent, event == .inputClosed {
             // The server allows half-closed sockets (for HTTP); a stream whose client stopped sending is done.
-            context.close(promise: nil)
+            perform(machine.connectionLost())
             return
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        finish()
+        perform(machine.channelInactive())
         context.fireChannelInactive()
-    }
-
-    /// The channel is gone: stop delivering and free the connection's slot, once.
-    private func finish() {
-        expiry?.cancel()
-        expiry = nil
-        isClosing = true
-        stream.close()
-        hub.remove(self)
-        onClose?()
-        onClose = nil
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("WebSocket error", metadata: ["error": .string("\(error)")])
-        context.close(promise: nil)
+        perform(machine.connectionLost())
     }
 }

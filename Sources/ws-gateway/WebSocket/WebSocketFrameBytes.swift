@@ -1,4 +1,5 @@
 import NIOCore
+import NIOWebSocket
 
 /// Server-to-client WebSocket frames encoded once into bytes (RFC 6455 §5.2: FIN, opcode, unmasked length),
 /// so that one envelope becomes one buffer written to every matching client without copies.
@@ -20,8 +21,11 @@ enum WebSocketFrameBytes {
         frame(opcode: 0xA, payload: payload)
     }
 
-    /// A close frame; the reason is cut to fit the 125-byte control-frame limit.
-    static func close(code: UInt16, reason: String) -> ByteBuffer {
+    /// A close frame; the reason is cut to fit the 125-byte control-frame limit. `code` must be one that may go on
+    /// the wire (never 1005, 1006 or 1015: RFC 6455 §7.4.1).
+    static func close(code: WebSocketErrorCode, reason: String) -> ByteBuffer {
+        let code = code.wireValue
+        assert(WebSocketErrorCode.mayBeSent(code), "close code \(code) may not be sent")
         var payload: [UInt8] = [UInt8(code >> 8), UInt8(code & 0xFF)]
         payload.append(contentsOf: Array(reason.utf8.prefix(123)))
         return frame(opcode: 0x8, payload: payload)
