@@ -93,6 +93,30 @@ struct StorageTests {
         }
     }
 
+    @Test("a message with more events than are read at once: the timeline in stream order, a trimmed event in its place")
+    func longTimeline() async throws {
+        let redis = try await RedisServer()
+        let checker = redis.client()
+        var factory = EventFactory(seed: 81)
+        let lifecycle = factory.messageLifecycle(clicks: 2 * EventStore.timelineReadsInFlight)
+        try await IngestHarness(redis: redis).run { client in
+            #expect(try await client.post(events: lifecycle.events).counts?.stored == lifecycle.events.count)
+            let stored = try await checker.streamEntries()
+            #expect(stored.count == lifecycle.events.count)
+            let trimmed = stored[stored.count / 2].id
+            #expect(try await checker.send("XDEL", RedisKeys().stream, trimmed.description).int == 1)
+
+            let response = try await client.execute(uri: "/api/messages/\(lifecycle.id)", method: .get)
+            #expect(response.status == .ok)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+            let timeline = try #require(object["events"] as? [[String: Any]])
+            #expect(timeline.compactMap { $0["id"] as? String } == stored.map(\.id.description))
+            #expect(timeline.compactMap { $0["type"] as? String } == stored.map(\.type))
+            #expect(timeline.map { $0["event"] is NSNull } == stored.map { $0.id == trimmed })
+        }
+        await checker.shutdown()
+    }
+
     @Test("a 1000-event batch (about 1.4 MB) is stored whole")
     func thousandEvents() async throws {
         let redis = try await RedisServer()
