@@ -64,10 +64,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What both HTTP servers share: JSON responses, and the health, readiness and metrics routes.
+        .target(
+            name: "HTTPServing",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "hook-ingest",
             dependencies: [
                 "Common",
+                "HTTPServing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -82,6 +94,7 @@ let package = Package(
             dependencies: [
                 "Common",
                 "CZlib",
+                "HTTPServing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -131,9 +144,8 @@ let package = Package(
                 "Common",
                 "NetClients",
                 "Simulation",
-                // ProcessMemory: `ws-bench abuse` reads peak memory the way the abuse tests do.
+                // ProcessMemory (`ws-bench abuse` reads peak memory the way the abuse tests do) and Locked.
                 "TestSupport",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -150,7 +162,15 @@ let package = Package(
         // Starts real redis-server processes and our executables for the tests.
         .target(
             name: "TestSupport",
-            dependencies: ["Common", "CSpawn", "CZlib", "NetClients", "Simulation", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Common",
+                "CSpawn",
+                "CZlib",
+                "NetClients",
+                "Simulation",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -169,6 +189,8 @@ let package = Package(
                 "Simulation",
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -184,6 +206,8 @@ let package = Package(
                 "Simulation",
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

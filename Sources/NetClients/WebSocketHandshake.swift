@@ -1,4 +1,3 @@
-import Crypto
 import NIOCore
 
 /// The client side of an RFC 6455 opening handshake, written out byte by byte so that tests and the benchmark
@@ -29,8 +28,8 @@ final class WebSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
         onUpgrade: (@Sendable ([(String, String)]) -> Void)? = nil,
         upgradePipeline: @escaping @Sendable (any Channel) throws -> Void
     ) {
-        let key = Data16.random().base64
-        self.expectedAccept = Self.accept(for: key)
+        let key = WebSocketKey.random()
+        self.expectedAccept = WebSocketKey.accept(for: key)
         // A caller's own Host (a test of DNS rebinding) replaces the default one.
         let ownHost = headers.first { $0.0.lowercased() == "host" }?.1 ?? host
         var text = "GET \(path) HTTP/1.1\r\nHost: \(ownHost)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -41,11 +40,6 @@ final class WebSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
         self.promise = promise
         self.onUpgrade = onUpgrade
         self.upgradePipeline = upgradePipeline
-    }
-
-    static func accept(for key: String) -> String {
-        let digest = Insecure.SHA1.hash(data: Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8))
-        return Data16.base64(Array(digest))
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -131,31 +125,4 @@ final class WebSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
 public struct WebSocketClientError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
-}
-
-/// 16 random bytes in base64, for `Sec-WebSocket-Key`.
-enum Data16 {
-    static func random() -> [UInt8] { (0..<16).map { _ in UInt8.random(in: 0...255) } }
-
-    static func base64(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        var output: [UInt8] = []
-        var index = 0
-        while index < bytes.count {
-            let chunk = bytes[index..<min(index + 3, bytes.count)]
-            var value = 0
-            for byte in chunk { value = value << 8 | Int(byte) }
-            value <<= (3 - chunk.count) * 8
-            for position in 0..<4 {
-                let sextet: Int = (value >> (18 - 6 * position)) & 0x3F
-                output.append(position <= chunk.count ? alphabet[sextet] : UInt8(ascii: "="))
-            }
-            index += 3
-        }
-        return String(decoding: output, as: UTF8.self)
-    }
-}
-
-extension [UInt8] {
-    var base64: String { Data16.base64(self) }
 }

@@ -29,10 +29,11 @@ public struct EventFactory: Sendable {
         (0..<size).map { index in event(type: types[(counter + index) % types.count]) }
     }
 
-    /// The lifecycle of one message: send, delivered, two opens and three clicks (seven events sharing one `_id`).
-    public mutating func messageLifecycle() -> (id: String, events: [SimJSON]) {
+    /// The lifecycle of one message: send, delivered, two opens and `clicks` clicks (by default seven events sharing
+    /// one `_id`).
+    public mutating func messageLifecycle(clicks: Int = 3) -> (id: String, events: [SimJSON]) {
         let message = newMessage()
-        let types = ["send", "delivered", "open", "open", "click", "click", "click"]
+        let types = ["send", "delivered", "open", "open"] + Array(repeating: "click", count: clicks)
         return (message.id, types.map { messageEvent(type: $0, message: message) })
     }
 

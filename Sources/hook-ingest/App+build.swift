@@ -1,4 +1,5 @@
 import Common
+import HTTPServing
 import Hummingbird
 import Logging
 import NIOCore
@@ -51,7 +52,11 @@ func buildApplication(
     WebhookController(registrations: registrations, store: store, limits: configuration.webhook, metrics: metrics, logger: logger)
         .addRoutes(to: router)
     EventsController(store: store, access: access, metrics: metrics, logger: logger).addRoutes(to: router)
-    HealthController(redis: redis, metrics: metrics, replication: configuration.replication).addRoutes(to: router)
+    HealthController(
+        registry: metrics.registry,
+        readiness: { [replication = configuration.replication] in await .redis(redis, replication: replication) },
+        beforeScrape: { metrics.redisUp.set(to: redis.isConnected ? 1 : 0) }
+    ).addRoutes(to: router)
     DocsController(swaggerUI: swaggerUI).addRoutes(to: router)
 
     return Application(

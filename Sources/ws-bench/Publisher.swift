@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NetClients
 import Simulation
+import TestSupport
 
 /// Writes benchmark envelopes straight to the Redis channel (the gateway's input), or posts signed batches to
 /// hook-ingest (end to end). Each event carries `bench_ts`, its wall-clock publish time in nanoseconds.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import NIOPosix
+import NetClients
 
 /// Checks that the load generator is not the bottleneck: a trivial in-process server answers the handshake and
 /// sends pre-encoded frames as fast as the socket takes them; the clients' receive rate is the ceiling of any
@@ -116,7 +117,7 @@ final class TrivialSender: ChannelInboundHandler {
                 $0.dropFirst(18).trimmingCharacters(in: .whitespaces)
             } ?? ""
         let response =
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(webSocketAccept(key))\r\n\r\n"
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(WebSocketKey.accept(for: key))\r\n\r\n"
         context.write(wrapOutboundOut(ByteBuffer(string: response)), promise: nil)
         // A control message first, as the gateway sends, so that the client counts the stream as live.
         var live = ByteBuffer()

@@ -1,4 +1,5 @@
 import Common
+import HTTPServing
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -42,7 +43,12 @@ func buildApplication(
     access.logSummary(configuration.access, logger: logger)
 
     let router = Router(options: .autoGenerateHeadEndpoints)
-    GatewayController(streams: streams, subscription: subscription, metrics: metrics).addRoutes(to: router)
+    GatewayController(streams: streams).addRoutes(to: router)
+    HealthController(
+        registry: metrics.registry,
+        readiness: { .init(subscription: subscription) },
+        beforeScrape: { metrics.connections.set(to: Double(streams.admission.openConnections)) }
+    ).addRoutes(to: router)
 
     return Application(
         router: router,

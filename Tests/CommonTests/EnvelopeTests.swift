@@ -35,14 +35,16 @@ struct EnvelopeTests {
     }
 
     @Test("stream ids parse, order and print")
-    func streamIDs() {
+    func streamIDs() throws {
         #expect(StreamID("1-2") == StreamID(milliseconds: 1, sequence: 2))
         #expect(StreamID("5") == StreamID(milliseconds: 5, sequence: 0))
         for bad in ["", "-", "1-", "-1", "a-1", "1-2-3", "1 -2", "+", "99999999999999999999999-0"] {
             #expect(StreamID(bad) == nil, "\(bad)")
         }
-        #expect(StreamID("2-0")! > StreamID("1-99")!)
-        #expect(StreamID("3-4")!.description == "3-4")
+        let later = try #require(StreamID("2-0"))
+        let earlier = try #require(StreamID("1-99"))
+        #expect(later > earlier)
+        #expect(try #require(StreamID("3-4")).description == "3-4")
     }
 
     @Test("JSON strings escape quotes, backslashes and control characters")

@@ -2,6 +2,7 @@ import Common
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import InMemoryLogging
 import Logging
 import NIOCore
 import NetClients
@@ -20,7 +21,8 @@ struct IngestHarness {
     let redis: RedisServer
     var registrations: [WebhookRegistration]
     var configure: (inout IngestConfiguration) -> Void = { _ in }
-    var logs = LogCollector()
+    /// What the process logged, for tests of what it logs and never logs.
+    let logs = InMemoryLogHandler()
 
     init(redis: RedisServer, registrations: [WebhookRegistration]? = nil) throws {
         self.redis = redis
@@ -34,7 +36,10 @@ struct IngestHarness {
         configuration.redis.commandTimeout = .seconds(2)
         configuration.registrations = registrations
         configure(&configuration)
-        let app = try await buildApplication(configuration, logger: logs.logger(label: "hook-ingest", level: .debug))
+        // A logger of its own, no global bootstrap: other tests are not affected.
+        var logger = Logger(label: "hook-ingest") { [logs] _ in logs }
+        logger.logLevel = .debug
+        let app = try await buildApplication(configuration, logger: logger)
         try await app.test(.live, test)
     }
 }

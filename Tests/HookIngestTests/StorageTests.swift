@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import Logging
 import NIOCore
@@ -54,15 +55,15 @@ struct StorageTests {
         let second = Array(first.suffix(10)) + factory.batch(size: 10)
         let repeated = factory.batch(size: 1)
         try await IngestHarness(redis: redis).run { client in
-            let fresh = try await client.post(events: first).counts
-            let retried = try await client.post(events: first).counts
-            let overlapping = try await client.post(events: second).counts
+            let fresh = try #require(try await client.post(events: first).counts)
+            let retried = try #require(try await client.post(events: first).counts)
+            let overlapping = try #require(try await client.post(events: second).counts)
             // A batch that repeats an event inside itself stores it once.
-            let repeating = try await client.post(events: repeated + repeated).counts
-            #expect(fresh! == (20, 20, 0))
-            #expect(retried! == (20, 0, 20))
-            #expect(overlapping! == (20, 10, 10))
-            #expect(repeating! == (2, 1, 1))
+            let repeating = try #require(try await client.post(events: repeated + repeated).counts)
+            #expect(fresh == (20, 20, 0))
+            #expect(retried == (20, 0, 20))
+            #expect(overlapping == (20, 10, 10))
+            #expect(repeating == (2, 1, 1))
         }
         #expect(try await checker.streamLength() == 31)
         await checker.shutdown()
@@ -90,6 +91,30 @@ struct StorageTests {
             #expect((object["msg"] as? [String: Any])?["_id"] as? String == lifecycle.id)
             try await client.execute(uri: "/api/messages/no-such-message", method: .get) { #expect($0.status == .notFound) }
         }
+    }
+
+    @Test("a message with more events than are read at once: the timeline in stream order, a trimmed event in its place")
+    func longTimeline() async throws {
+        let redis = try await RedisServer()
+        let checker = redis.client()
+        var factory = EventFactory(seed: 81)
+        let lifecycle = factory.messageLifecycle(clicks: 2 * EventStore.timelineReadsInFlight)
+        try await IngestHarness(redis: redis).run { client in
+            #expect(try await client.post(events: lifecycle.events).counts?.stored == lifecycle.events.count)
+            let stored = try await checker.streamEntries()
+            #expect(stored.count == lifecycle.events.count)
+            let trimmed = stored[stored.count / 2].id
+            #expect(try await checker.send("XDEL", RedisKeys().stream, trimmed.description).int == 1)
+
+            let response = try await client.execute(uri: "/api/messages/\(lifecycle.id)", method: .get)
+            #expect(response.status == .ok)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+            let timeline = try #require(object["events"] as? [[String: Any]])
+            #expect(timeline.compactMap { $0["id"] as? String } == stored.map(\.id.description))
+            #expect(timeline.compactMap { $0["type"] as? String } == stored.map(\.type))
+            #expect(timeline.map { $0["event"] is NSNull } == stored.map { $0.id == trimmed })
+        }
+        await checker.shutdown()
     }
 
     @Test("a 1000-event batch (about 1.4 MB) is stored whole")
@@ -205,22 +230,33 @@ struct StorageTests {
         let during = factory.batch(size: 50)
         try await harness.run { client in
             #expect(try await client.post(events: before).status == .ok)
-            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/json")
+                #expect(String(buffer: response.body) == #"{"status":"ready","redis":"up"}"#)
+            }
             await redis.kill()
             let refused = try await client.post(events: during)
             #expect(refused.status == .serviceUnavailable)
             #expect(refused.headers[.retryAfter] != nil)
-            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .serviceUnavailable) }
-            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(String(buffer: response.body) == #"{"status":"not ready","redis":"down"}"#)
+            }
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/json")
+                #expect(String(buffer: response.body) == #"{"status":"ok"}"#)
+            }
             try await redis.start()
             try await waitUntil("hook-ingest to reach Redis again") {
                 try await client.execute(uri: "/readyz", method: .get).status == .ok
             }
             // Mandrill retries the whole batch: it is stored once, and a second retry stores nothing.
-            let stored = try await client.post(events: during).counts
-            let again = try await client.post(events: during).counts
-            #expect(stored! == (50, 50, 0))
-            #expect(again! == (50, 0, 50))
+            let stored = try #require(try await client.post(events: during).counts)
+            let again = try #require(try await client.post(events: during).counts)
+            #expect(stored == (50, 50, 0))
+            #expect(again == (50, 0, 50))
         }
         let checker = redis.client()
         // The restarted Redis kept no data (no persistence in tests): exactly the retried batch is there.

@@ -1,6 +1,8 @@
 import Common
 import Hummingbird
 import HummingbirdTesting
+import InMemoryLogging
+import Logging
 import NetClients
 import Simulation
 import TestSupport
@@ -12,7 +14,8 @@ import Testing
 struct GatewayHarness {
     let redis: RedisServer
     var configure: (inout GatewayConfiguration) -> Void = { _ in }
-    let logs = LogCollector()
+    /// What the process logged, for tests of what it logs and never logs.
+    let logs = InMemoryLogHandler()
 
     init(redis: RedisServer) {
         self.redis = redis
@@ -25,7 +28,10 @@ struct GatewayHarness {
         configuration.redis.commandTimeout = .seconds(2)
         configuration.redis.connectTimeout = .seconds(1)
         configure(&configuration)
-        let app = try await buildApplication(configuration, logger: logs.logger(label: "ws-gateway", level: .debug))
+        // A logger of its own, no global bootstrap: other tests are not affected.
+        var logger = Logger(label: "ws-gateway") { [logs] _ in logs }
+        logger.logLevel = .debug
+        let app = try await buildApplication(configuration, logger: logger)
         try await app.test(.live) { client in
             let port = try #require(client.port)
             try await waitUntil("the gateway's subscription to be healthy") {

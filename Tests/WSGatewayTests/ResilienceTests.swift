@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import NetClients
 import Simulation
@@ -125,12 +126,17 @@ struct ResilienceTests {
             try await waitUntil("readiness to fail while Redis is down") {
                 try await client.execute(uri: "/readyz", method: .get).status == .serviceUnavailable
             }
+            let notReady = try await client.execute(uri: "/readyz", method: .get)
+            #expect(notReady.headers[.contentType] == "application/json")
+            #expect(String(buffer: notReady.body) == #"{"status":"not ready","subscription":"down","stream_rollbacks":0}"#)
             try await redis.start()
             // Keep publishing as soon as Redis is back; the gateway may not be resubscribed yet.
             for event in events.dropFirst(200) {
                 try await waitUntil("the publisher to reach Redis") { (try? await publisher.publish(event)) != nil }
             }
             try await waitUntil("readiness to come back") { try await client.execute(uri: "/readyz", method: .get).status == .ok }
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(String(buffer: ready.body) == #"{"status":"ready","subscription":"live","stream_rollbacks":0}"#)
             let all = try await publisher.allIDs()
             #expect(all.count >= 600)
             try await collector.waitForEvents(all.count)

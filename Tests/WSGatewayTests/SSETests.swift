@@ -86,7 +86,8 @@ struct SSETests {
             #expect(replayed == missed, "every missed event once, in order, then live")
 
             let moreIDs = try await publisher.publish(second)
-            let moreEntries = StreamEntry.entries(in: try await publisher.redis.send("XRANGE", "mandrill:events", "(\(ids.last!)", "+"))
+            let lastID = try #require(ids.last)
+            let moreEntries = StreamEntry.entries(in: try await publisher.redis.send("XRANGE", "mandrill:events", "(\(lastID)", "+"))
             #expect(moreEntries.map(\.id) == moreIDs)
             let expected = moreEntries.filter { filter.matches($0.attributes) }.map(\.id.description)
             var live2: [String] = []

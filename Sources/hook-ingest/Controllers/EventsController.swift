@@ -1,4 +1,5 @@
 import Common
+import HTTPServing
 import Hummingbird
 import Logging
 

@@ -80,13 +80,50 @@ extension EventStore {
             index += 2
         }
         events.sort { $0.0 < $1.0 }
-        var timeline: [MessageRecord.TimelineEntry] = []
-        for (streamID, type) in events {
-            let id = streamID.description
-            let entry = try await StreamPage.read(RedisCommand("XRANGE", keys.stream, id, id), requested: 1, on: redis.connection).entries.first
-            timeline.append(.init(id: streamID, type: type, envelope: entry?.envelope, attributes: entry?.attributes))
+        let entries = try await entries(at: events.map(\.0))
+        let timeline = zip(events, entries).map { event, entry in
+            MessageRecord.TimelineEntry(id: event.0, type: event.1, envelope: entry?.envelope, attributes: entry?.attributes)
         }
         if snapshot.map({ (try? JSONValidator.validate($0)) == nil }) == true { snapshot = nil }
         return MessageRecord(snapshot: snapshot, snapshotTimestamp: snapshotTimestamp, timeline: timeline)
+    }
+
+    /// How many of a message's events are read at once. The reads share the one command connection, pipelined, so
+    /// a message with thousands of events must not queue thousands of commands ahead of every other request.
+    static let timelineReadsInFlight = 32
+
+    /// The stream entries at `ids`, in the order of `ids` (`nil` where the stream no longer holds one). The reads
+    /// go out together, ``timelineReadsInFlight`` at a time, rather than one round trip after another.
+    func entries(at ids: [StreamID]) async throws(RedisError) -> [StreamEntry?] {
+        let connection = redis.connection
+        let stream = keys.stream
+        let outcome: Result<[StreamEntry?], RedisError> = await withTaskGroup(of: (Int, Result<StreamEntry?, RedisError>).self) { group in
+            var entries = [StreamEntry?](repeating: nil, count: ids.count)
+            var started = 0
+            var finished = 0
+            while finished < ids.count {
+                while started < ids.count, started - finished < Self.timelineReadsInFlight {
+                    let index = started
+                    let id = ids[index].description
+                    group.addTask {
+                        do throws(RedisError) {
+                            let page = try await StreamPage.read(RedisCommand("XRANGE", stream, id, id), requested: 1, on: connection)
+                            return (index, .success(page.entries.first))
+                        } catch {
+                            return (index, .failure(error))
+                        }
+                    }
+                    started += 1
+                }
+                guard let (index, result) = await group.next() else { break }
+                finished += 1
+                switch result {
+                case .success(let entry): entries[index] = entry
+                case .failure(let error): return .failure(error)
+                }
+            }
+            return .success(entries)
+        }
+        return try outcome.get()
     }
 }

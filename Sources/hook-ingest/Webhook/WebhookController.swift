@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import HTTPServing
 import HTTPTypes
 import Hummingbird
 import Logging
