@@ -10,10 +10,10 @@ struct HookIngest: AsyncParsableCommand {
         abstract: "Receives Mandrill webhooks, stores every distinct event once in Redis and publishes it.",
         discussion: """
             Each option can also be set through the environment variable named in its help; the command line wins.
-            Webhook registrations come from --config, or from MANDRILL_WEBHOOK_URL (the URL exactly as entered in \
-            Mandrill) with MANDRILL_WEBHOOK_KEYS (comma-separated keys; several during a rotation) and optionally \
-            MANDRILL_WEBHOOK_PATH.
-            """
+            Webhook registrations come from --config, or from MANDRILL_WEBHOOK_URL with MANDRILL_WEBHOOK_KEYS and \
+            optionally MANDRILL_WEBHOOK_PATH. Read from the environment only:
+
+            """ + OptionSummary.environmentOnlyHelp(IngestOptions.table)
     )
 
     @OptionGroup var options: IngestOptions

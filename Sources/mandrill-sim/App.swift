@@ -75,7 +75,7 @@ struct PostBatches: AsyncParsableCommand {
         let path = components.percentEncodedQuery.map { "\(basePath)?\($0)" } ?? basePath
         let plan = Plan(
             signedURL: signedURL ?? environment.string("SIM_SIGNED_URL") ?? target,
-            key: key ?? environment.string("SIM_KEY") ?? MandrillSignature.testWebhookKey,
+            key: key ?? environment.string("SIM_KEY", isSecret: true) ?? MandrillSignature.testWebhookKey,
             batchSize: batchSize,
             types: types.map(EnvironmentValues.splitList) ?? EventFactory.allTypes,
             attachmentBytes: attachmentBytes,

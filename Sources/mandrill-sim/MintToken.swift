@@ -42,7 +42,7 @@ struct MintToken: AsyncParsableCommand {
 
     func run() async throws {
         let environment = EnvironmentValues()
-        guard let text = secret ?? environment.string("JWT_SECRETS") ?? environment.string("JWT_SECRET") else {
+        guard let text = secret ?? environment.string("JWT_SECRETS", isSecret: true) ?? environment.string("JWT_SECRET", isSecret: true) else {
             throw ValidationError("give --secret (or JWT_SECRETS): the --jwt-secrets value the services were started with")
         }
         let secrets: [AccessConfiguration.JWTSecret]

@@ -10,8 +10,10 @@ struct WSGateway: AsyncParsableCommand {
         abstract: "Streams Mandrill events from Redis to WebSocket clients, with filters and resume without loss.",
         discussion: """
             Each option can also be set through the environment variable named in its help; the command line wins.
-            Clients connect to /ws/email/ (see the README for the protocol); / serves the live dashboard.
-            """
+            Clients connect to /ws/email/ (see the README for the protocol); / serves the live dashboard. Read from \
+            the environment only:
+
+            """ + OptionSummary.environmentOnlyHelp(GatewayOptions.table)
     )
 
     @OptionGroup var options: GatewayOptions

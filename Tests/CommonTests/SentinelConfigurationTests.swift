@@ -7,17 +7,15 @@ struct SentinelConfigurationTests {
         sentinels: String? = nil,
         masterName: String? = nil,
         environment: [String: String] = [:]
-    ) throws(ConfigurationError) -> RedisConfiguration {
+    ) throws -> RedisConfiguration {
         var arguments: [String] = []
         if let sentinels { arguments += ["--redis-sentinels", sentinels] }
         if let masterName { arguments += ["--redis-master-name", masterName] }
         let options = try? RedisSentinelOptions.parse(arguments)
         return try RedisSettings.resolve(
-            url: "redis://:secret@127.0.0.1:6379/2",
-            timeout: nil,
-            prefix: nil,
+            try RedisOptions.parse(["--redis-url", "redis://:secret@127.0.0.1:6379/2"]),
+            timeout: .seconds(1),
             sentinel: options,
-            defaultTimeout: .seconds(1),
             environment: EnvironmentValues(environment)
         ).0
     }

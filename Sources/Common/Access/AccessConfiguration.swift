@@ -27,15 +27,14 @@ package struct AccessConfiguration: Sendable {
     package init() {}
 
     package init(options: AccessOptions, environment: EnvironmentValues) throws(ConfigurationError) {
-        tokens = (options.tokens.map(EnvironmentValues.splitList) ?? environment.list("AUTH_TOKENS") ?? environment.list("GATEWAY_TOKENS")) ?? []
-        if let text = options.jwtSecrets ?? environment.string("JWT_SECRETS") {
+        tokens = try AccessOptions.tokens.value(options.tokens, in: environment) ?? []
+        if let text = try AccessOptions.jwtSecrets.value(options.jwtSecrets, in: environment) {
             jwtSecrets = try Self.parseSecrets(text)
         }
-        jwksFile = options.jwksFile ?? environment.string("JWKS_FILE")
-        jwtAudience = options.jwtAudience ?? environment.string("JWT_AUDIENCE")
-        publicRead = options.publicRead || ["1", "true", "yes"].contains(environment.string("PUBLIC_READ")?.lowercased() ?? "")
-        allowedHosts = options.allowedHosts.map(EnvironmentValues.splitList) ?? environment.list("ALLOWED_HOSTS")
-        if allowedHosts?.isEmpty == true { throw ConfigurationError("--allowed-hosts must name at least one host, or *") }
+        jwksFile = try AccessOptions.jwksFile.value(options.jwksFile, in: environment)
+        jwtAudience = try AccessOptions.jwtAudience.value(options.jwtAudience, in: environment)
+        publicRead = try AccessOptions.publicRead.isOn(options.publicRead, in: environment)
+        allowedHosts = try AccessOptions.allowedHosts.value(options.allowedHosts, in: environment)
     }
 
     /// Whether any token option is set: then every path that serves events needs a token.

@@ -10,6 +10,16 @@ package enum DurationText {
         return .milliseconds(Int64((value * 1000).rounded()))
     }
 
+    /// The shortest exact text `parse` reads back: `7d`, `30s`, `5ms`, `0`.
+    package static func format(_ duration: Duration) -> String {
+        let milliseconds = milliseconds(duration)
+        guard milliseconds != 0 else { return "0" }
+        for (suffix, unit) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] where milliseconds % unit == 0 {
+            return "\(milliseconds / unit)\(suffix)"
+        }
+        return "\(milliseconds)ms"
+    }
+
     /// Whole seconds, as Redis expiry arguments want them.
     package static func seconds(_ duration: Duration) -> Int {
         Int(duration.components.seconds)
@@ -19,24 +29,4 @@ package enum DurationText {
     package static func milliseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
-}
-
-extension EnvironmentValues {
-    package func duration(_ name: String) throws(ConfigurationError) -> Duration? {
-        guard let text = string(name) else { return nil }
-        guard let value = DurationText.parse(text) else { throw ConfigurationError("\(name) must be a duration such as 500ms, 30s, 7d") }
-        return value
-    }
-}
-
-/// Resolves one option: the command line wins, then the environment, then the default.
-package func resolve<Value>(_ flag: Value?, _ environment: Value?, default defaultValue: Value) -> Value {
-    flag ?? environment ?? defaultValue
-}
-
-/// Parses a duration given on the command line.
-package func parseDurationOption(_ text: String?, name: String) throws(ConfigurationError) -> Duration? {
-    guard let text else { return nil }
-    guard let value = DurationText.parse(text) else { throw ConfigurationError("--\(name) must be a duration such as 500ms, 30s, 7d") }
-    return value
 }

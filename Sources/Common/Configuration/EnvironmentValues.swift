@@ -1,47 +1,34 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import Configuration
+import Foundation
 
-/// Reads configuration from environment variables, for options given neither on the command line nor in a file.
+/// Reads settings from environment variables, for options not given on the command line.
+///
+/// Backed by swift-configuration's `EnvironmentVariablesProvider`: values read as secrets (``string(_:isSecret:)``,
+/// which ``OptionDefinition`` passes for secret options) are redacted wherever swift-configuration reports them,
+/// including the access log it writes when `CONFIG_ACCESS_LOG_FILE` is set. Only the reading is delegated: names,
+/// defaults, parsing and messages stay with each ``OptionDefinition``, since swift-configuration's typed getters
+/// return the default for a value they cannot convert, where a process must refuse to start.
 package struct EnvironmentValues: Sendable {
-    private let values: [String: String]
+    private let reader: ConfigReader
 
     /// The process environment.
     package init() {
-        var values: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                values[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            pointer += 1
-        }
-        self.values = values
+        self.init(ProcessInfo.processInfo.environment)
     }
 
     /// A fixed environment, for tests.
     package init(_ values: [String: String]) {
-        self.values = values
+        // An empty variable counts as unset, as in a systemd env file's `NAME=`.
+        let provider = EnvironmentVariablesProvider(environmentVariables: values.filter { !$0.value.isEmpty })
+        reader = ConfigReader(provider: provider)
     }
 
-    /// The non-empty value of `name`.
-    package func string(_ name: String) -> String? {
-        guard let value = values[name], !value.isEmpty else { return nil }
-        return value
-    }
-
-    package func int(_ name: String) throws(ConfigurationError) -> Int? {
-        guard let text = string(name) else { return nil }
-        guard let value = Int(text) else { throw ConfigurationError("\(name) must be a whole number") }
-        return value
+    /// The non-empty value of the variable `name`, exactly as named.
+    package func string(_ name: String, isSecret: Bool = false) -> String? {
+        reader.string(forKey: ConfigKey([name]), isSecret: isSecret)
     }
 
     /// Comma-separated values, blanks dropped.
-    package func list(_ name: String) -> [String]? {
-        string(name).map(Self.splitList)
-    }
-
     package static func splitList(_ text: String) -> [String] {
         text.split(separator: ",").map { String($0.filter { $0 != " " }) }.filter { !$0.isEmpty }
     }

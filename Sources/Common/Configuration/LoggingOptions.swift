@@ -3,28 +3,33 @@ import Logging
 
 /// `--log-level` and `--log-format`, shared by both processes.
 package struct LoggingOptions: ParsableArguments, Sendable {
-    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (env: LOG_LEVEL, default: info).")
-    package var logLevel: String?
+    package static let level = OptionDefinition<String>(
+        flag: "log-level",
+        environment: "LOG_LEVEL",
+        kind: .oneOf(Logger.Level.allCases.map(\.rawValue)),
+        default: Logger.Level.info.rawValue,
+        help: Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+    )
+    @Option(LoggingOptions.level) package var logLevel: String?
 
-    @Option(name: .long, help: "text or json, one object per line (env: LOG_FORMAT, default: text).")
-    package var logFormat: String?
+    package static let format = OptionDefinition<String>(
+        flag: "log-format",
+        environment: "LOG_FORMAT",
+        kind: .oneOf(["text", "json"]),
+        default: "text",
+        help: "text, or json: one object per line"
+    )
+    @Option(LoggingOptions.format) package var logFormat: String?
+
+    package static let table = [level.summary, format.summary]
 
     package init() {}
 
     /// Installs the process-wide log handler. Called once, from `main`, never from tests.
     package func bootstrap(environment: EnvironmentValues = .init()) throws(ConfigurationError) -> Logger.Level {
-        let levelText = logLevel ?? environment.string("LOG_LEVEL") ?? "info"
-        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
-            throw ConfigurationError("log level must be one of trace, debug, info, notice, warning, error, critical")
-        }
-        let format = (logFormat ?? environment.string("LOG_FORMAT") ?? "text").lowercased()
-        switch format {
-        case "text":
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+        let levelText = try Self.level.resolve(logLevel, in: environment)
+        guard let level = Logger.Level(rawValue: levelText) else { throw ConfigurationError("--log-level must be \(Self.level.kind.expectation)") }
+        switch try Self.format.resolve(logFormat, in: environment) {
         case "json":
             LoggingSystem.bootstrap { label in
                 var handler = JSONLogHandler(label: label)
@@ -32,7 +37,11 @@ package struct LoggingOptions: ParsableArguments, Sendable {
                 return handler
             }
         default:
-            throw ConfigurationError("log format must be text or json")
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         return level
     }

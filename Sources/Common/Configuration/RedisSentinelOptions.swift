@@ -3,15 +3,37 @@ import ArgumentParser
 /// Redis behind Sentinel, shared by both processes (see "Redis high availability" in the README). The sentinels'
 /// password is read from `REDIS_SENTINEL_PASSWORD` only, so that it never shows in a process list.
 package struct RedisSentinelOptions: ParsableArguments, Sendable {
-    @Option(
-        name: .long,
+    package static let sentinels = OptionDefinition<String>(
+        flag: "redis-sentinels",
+        environment: "REDIS_SENTINELS",
+        kind: .text,
+        defaultDescription: "none, connect to --redis-url",
         help:
-            "Comma-separated sentinels, host:port each; the primary is asked of them and followed across failovers, and --redis-url then gives only password and database (env: REDIS_SENTINELS, default: none, connect to --redis-url)."
+            "Comma-separated sentinels, host:port each; the primary is asked of them and followed across failovers, and --redis-url then gives only password and database"
     )
-    package var redisSentinels: String?
+    @Option(RedisSentinelOptions.sentinels) package var redisSentinels: String?
 
-    @Option(name: .long, help: "The master name the sentinels watch (env: REDIS_MASTER_NAME, default: mymaster).")
-    package var redisMasterName: String?
+    package static let masterName = OptionDefinition<String>(
+        flag: "redis-master-name",
+        environment: "REDIS_MASTER_NAME",
+        kind: .text,
+        default: "mymaster",
+        requirement: OptionRequirement("must be a non-empty word") { name in
+            !name.isEmpty && name.utf8.count <= 256 && !name.contains(where: \.isWhitespace)
+        },
+        help: "The master name the sentinels watch"
+    )
+    @Option(RedisSentinelOptions.masterName) package var redisMasterName: String?
+
+    package static let password = OptionDefinition<String>(
+        flag: nil,
+        environment: "REDIS_SENTINEL_PASSWORD",
+        kind: .text,
+        secret: true,
+        help: "the sentinels' own password (requirepass)"
+    )
+
+    package static let table = [sentinels.summary, masterName.summary, password.summary]
 
     package init() {}
 }

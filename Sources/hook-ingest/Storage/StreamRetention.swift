@@ -6,9 +6,9 @@
 /// dropped first. So a burst of big inbound mail can neither push tracking events out of the stream's count nor
 /// fill Redis.
 struct StreamRetention: Sendable {
-    var maxLength = 1_000_000
+    var maxLength = IngestOptions.streamMaxlen.requiredDefault
     /// `.zero`: no age limit.
-    var maxAge: Duration = .seconds(30 * 86400)
-    var largeEventBytes = 64 * 1024
-    var largeEventMemory = 256 * 1024 * 1024
+    var maxAge = IngestOptions.streamMaxAge.requiredDefault
+    var largeEventBytes = IngestOptions.largeEventBytes.requiredDefault
+    var largeEventMemory = IngestOptions.largeEventMemory.requiredDefault
 }

@@ -199,10 +199,10 @@ struct WebhookController: Sendable {
 /// The bounds every webhook POST is read within (`--max-body-bytes`, `--max-concurrent-bodies`, `--body-timeout`,
 /// `--max-form-fields`).
 struct WebhookLimits: Sendable {
-    var maxBodyBytes = 32 * 1024 * 1024
-    var maxConcurrentBodies = 4
-    var bodyTimeout: Duration = .seconds(60)
-    var maxFormFields = FormBody.defaultMaxFields
+    var maxBodyBytes = IngestOptions.maxBodyBytes.requiredDefault
+    var maxConcurrentBodies = IngestOptions.maxConcurrentBodies.requiredDefault
+    var bodyTimeout = IngestOptions.bodyTimeout.requiredDefault
+    var maxFormFields = IngestOptions.maxFormFields.requiredDefault
 }
 
 extension HTTPField.Name {

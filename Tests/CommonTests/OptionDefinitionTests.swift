@@ -1,0 +1,72 @@
+import Common
+import Testing
+
+@Suite("Option definitions: resolution, messages and help")
+struct OptionDefinitionTests {
+    private static let window = OptionDefinition<Duration>(
+        flag: "window",
+        environment: "TEST_WINDOW",
+        legacyEnvironment: ["OLD_TEST_WINDOW"],
+        kind: .duration,
+        default: .milliseconds(5),
+        requirement: .atMost(.seconds(1)),
+        help: "How long to wait"
+    )
+
+    @Test("durations are written back as the shortest text that reads the same")
+    func durationText() throws {
+        let cases: [(Duration, String)] = [
+            (.seconds(7 * 86400), "7d"), (.seconds(3600), "1h"), (.seconds(60), "1m"), (.seconds(90), "90s"), (.milliseconds(5), "5ms"),
+            (.milliseconds(1500), "1500ms"), (.zero, "0"),
+        ]
+        for (duration, text) in cases {
+            #expect(DurationText.format(duration) == text)
+            #expect(DurationText.parse(text) == duration)
+        }
+    }
+
+    @Test("the command line wins, then the variable, then a legacy name, then the default; empty counts as unset")
+    func precedence() throws {
+        #expect(try Self.window.resolve(nil, in: EnvironmentValues([:])) == .milliseconds(5))
+        #expect(try Self.window.resolve(nil, in: EnvironmentValues(["OLD_TEST_WINDOW": "20ms"])) == .milliseconds(20))
+        #expect(try Self.window.resolve(nil, in: EnvironmentValues(["TEST_WINDOW": "10ms", "OLD_TEST_WINDOW": "20ms"])) == .milliseconds(10))
+        #expect(try Self.window.resolve(nil, in: EnvironmentValues(["TEST_WINDOW": "", "OLD_TEST_WINDOW": "20ms"])) == .milliseconds(20))
+        #expect(try Self.window.resolve(.milliseconds(1), in: EnvironmentValues(["TEST_WINDOW": "10ms"])) == .milliseconds(1))
+    }
+
+    @Test("bad values are refused with the name they came by, and the check applies to every source")
+    func messages() {
+        let unparsable = #expect(throws: ConfigurationError.self) { try Self.window.resolve(nil, in: EnvironmentValues(["TEST_WINDOW": "later"])) }
+        #expect(unparsable?.description == "TEST_WINDOW must be a duration such as 500ms, 30s, 7d")
+        let tooLong = #expect(throws: ConfigurationError.self) { try Self.window.resolve(nil, in: EnvironmentValues(["TEST_WINDOW": "2s"])) }
+        #expect(tooLong?.description == "--window must be at most 1s")
+        let fromFlag = #expect(throws: ConfigurationError.self) { try Self.window.resolve(.seconds(3), in: EnvironmentValues([:])) }
+        #expect(fromFlag?.description == "--window must be at most 1s")
+        #expect(throws: ConfigurationError.self) { try Self.window.parseCommandLine("later") }
+    }
+
+    @Test("a secret's value appears in no message")
+    func secrets() {
+        let secret = OptionDefinition<String>(
+            flag: "secret",
+            environment: "TEST_SECRET",
+            kind: .text,
+            secret: true,
+            requirement: OptionRequirement("must be at least 32 bytes") { $0.utf8.count >= 32 },
+            help: "A key"
+        )
+        let error = #expect(throws: ConfigurationError.self) { try secret.value(nil, in: EnvironmentValues(["TEST_SECRET": "hunter2"])) }
+        #expect(error?.description == "--secret must be at least 32 bytes")
+        #expect(secret.summary.isSecret && secret.summary.defaultDescription == "none")
+    }
+
+    @Test("help names the variable, the legacy names and the default; switches show NAME=1")
+    func help() throws {
+        #expect(Self.window.argumentHelp.abstract == "How long to wait (env: TEST_WINDOW; OLD_TEST_WINDOW is still read, default: 5ms).")
+        let toggle = OptionDefinition<Bool>(flag: "toggle", environment: "TEST_TOGGLE", kind: .onOff, default: false, help: "Turn it on")
+        #expect(toggle.argumentHelp.abstract == "Turn it on (env: TEST_TOGGLE=1, default: off).")
+        #expect(try toggle.isOn(false, in: EnvironmentValues(["TEST_TOGGLE": "YES"])))
+        #expect(try !toggle.isOn(false, in: EnvironmentValues(["TEST_TOGGLE": "0"])))
+        #expect(try toggle.isOn(true, in: EnvironmentValues([:])))
+    }
+}
