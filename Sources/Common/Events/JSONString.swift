@@ -2,6 +2,14 @@
 ///
 /// Used for the envelope's `type` and `email`, so that hook-ingest and the gateways produce identical bytes.
 package enum JSONString {
+    /// `{"error":"…"}`: the body of every error both processes answer with.
+    package static func errorObject(_ message: String) -> [UInt8] {
+        var body = Array("{\"error\":".utf8)
+        append(message, to: &body)
+        body.append(UInt8(ascii: "}"))
+        return body
+    }
+
     package static func append(_ text: String, to output: inout [UInt8]) {
         let hex = Array("0123456789abcdef".utf8)
         output.append(UInt8(ascii: "\""))

@@ -11,9 +11,6 @@ struct APIError: HTTPResponseError {
     var outcome: String?
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var body = Array("{\"error\":".utf8)
-        JSONString.append(message, to: &body)
-        body.append(UInt8(ascii: "}"))
-        return .json(status, body, headers: headers)
+        .json(status, JSONString.errorObject(message), headers: headers)
     }
 }

@@ -88,10 +88,7 @@ struct GatewayStreams: Sendable {
     }
 
     static func errorBody(_ reason: String) -> ByteBuffer {
-        var body = Array("{\"error\":".utf8)
-        JSONString.append(reason, to: &body)
-        body.append(UInt8(ascii: "}"))
-        return ByteBuffer(bytes: body)
+        ByteBuffer(bytes: JSONString.errorObject(reason))
     }
 
     /// Installs the stream handlers on an upgraded channel, or on an SSE request's channel (whose HTTP handlers
