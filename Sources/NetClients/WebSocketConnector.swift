@@ -5,7 +5,7 @@ import NIOPosix
 /// frames once the server said 101 (a frame decoder for tests, a raw byte counter for the benchmark).
 /// `onUpgrade` sees the 101's headers first, for a caller that needs the server's answer to an offer
 /// (`Sec-WebSocket-Extensions`) but not a whole client.
-public func openWebSocket(
+package func openWebSocket(
     host: String = "127.0.0.1",
     port: Int,
     path: String,
