@@ -1,9 +1,15 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-/// Same upcoming features as Hummingbird uses for its own code.
+/// The upcoming features Hummingbird enables for its own code: `any` spelled out on existentials, members visible
+/// only from modules the file imports, and imports internal unless they say `package import`.
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny")
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0335-existential-any.md
+    .enableUpcomingFeature("ExistentialAny"),
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0444-member-import-visibility.md
+    .enableUpcomingFeature("MemberImportVisibility"),
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0409-access-level-on-imports.md
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(

@@ -1,5 +1,5 @@
-import NIOCore
-import NIOHTTP1
+package import NIOCore
+package import NIOHTTP1
 import NIOPosix
 
 /// One keep-alive HTTP/1.1 connection. Small on purpose: the simulator, the benchmark and the tests need exact

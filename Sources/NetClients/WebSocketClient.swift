@@ -1,6 +1,6 @@
-import NIOCore
+package import NIOCore
 import NIOPosix
-import NIOWebSocket
+package import NIOWebSocket
 
 /// A WebSocket client for tests: every frame the server sends lands in ``messages``, in order, unbounded.
 package final class WebSocketClient: Sendable {

@@ -1,4 +1,4 @@
-import NIOCore
+package import NIOCore
 import NIOPosix
 
 /// Opens a TCP connection and performs the WebSocket handshake; `upgradePipeline` installs whatever reads the

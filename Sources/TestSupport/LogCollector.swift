@@ -1,4 +1,4 @@
-import Logging
+package import Logging
 import Synchronization
 
 /// Collects log lines in memory, for tests that check what the product logs (and what it never logs).

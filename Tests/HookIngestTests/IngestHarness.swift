@@ -1,9 +1,11 @@
 import Common
+import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOHTTP1
 import NetClients
 import Simulation
 import TestSupport

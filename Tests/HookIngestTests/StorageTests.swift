@@ -1,8 +1,10 @@
 import Common
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOFoundationEssentialsCompat
 import Simulation
 import Synchronization
 import TestSupport

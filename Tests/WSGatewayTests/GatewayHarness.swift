@@ -1,6 +1,7 @@
 import Common
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NetClients
 import Simulation
 import TestSupport

@@ -1,5 +1,6 @@
 import Common
 import Hummingbird
+import Prometheus
 
 /// `/healthz` (the process answers), `/readyz` (Redis answers too) and `/metrics` (Prometheus text).
 struct HealthController: Sendable {

@@ -1,5 +1,6 @@
 import Common
 import Hummingbird
+import Prometheus
 
 /// The gateway's HTTP routes: the dashboard, health, metrics, and explanations for refused WebSocket upgrades.
 struct GatewayController: Sendable {
