@@ -35,12 +35,10 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", exact: "5.8.0"),
     ],
     targets: [
-        // hiredis 0.14 + libevent, as Debian ships them (libhiredis-dev, libevent-dev).
-        .systemLibrary(
-            name: "CHiredis",
-            pkgConfig: "hiredis",
-            providers: [.apt(["libhiredis-dev", "libevent-dev"])]
-        ),
+        // hiredis 0.14 + libevent, as Debian ships them (libhiredis-dev, libevent-dev), in the system include path.
+        // No pkgConfig: the shim includes <hiredis/...> and <event2/...> from there, and hiredis.pc adds only an
+        // include path the shim does not need and -D_FILE_OFFSET_BITS=64, which SwiftPM drops with a warning.
+        .systemLibrary(name: "CHiredis"),
         // The system zlib (zlib1g-dev), for permessage-deflate: one module map and a shim for its init macros.
         // Chosen over compress-nio: the gateway needs one call (raw deflate with a sync flush) on a reused
         // stream, zlib is already on every machine that runs it, and a C library stays behind a system-library
