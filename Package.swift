@@ -1,9 +1,15 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-/// Same upcoming features as Hummingbird uses for its own code.
+/// The upcoming features Hummingbird enables for its own code: `any` spelled out on existentials, members visible
+/// only from modules the file imports, and imports internal unless they say `package import`.
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny")
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0335-existential-any.md
+    .enableUpcomingFeature("ExistentialAny"),
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0444-member-import-visibility.md
+    .enableUpcomingFeature("MemberImportVisibility"),
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0409-access-level-on-imports.md
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(
@@ -32,12 +38,10 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", exact: "5.8.0"),
     ],
     targets: [
-        // hiredis 0.14 + libevent, as Debian ships them (libhiredis-dev, libevent-dev).
-        .systemLibrary(
-            name: "CHiredis",
-            pkgConfig: "hiredis",
-            providers: [.apt(["libhiredis-dev", "libevent-dev"])]
-        ),
+        // hiredis 0.14 + libevent, as Debian ships them (libhiredis-dev, libevent-dev), in the system include path.
+        // No pkgConfig: the shim includes <hiredis/...> and <event2/...> from there, and hiredis.pc adds only an
+        // include path the shim does not need and -D_FILE_OFFSET_BITS=64, which SwiftPM drops with a warning.
+        .systemLibrary(name: "CHiredis"),
         // The system zlib (zlib1g-dev), for permessage-deflate: one module map and a shim for its init macros.
         // Chosen over compress-nio: the gateway needs one call (raw deflate with a sync flush) on a reused
         // stream, zlib is already on every machine that runs it, and a C library stays behind a system-library
@@ -85,9 +89,13 @@ let package = Package(
                 "Common",
                 "HTTPServing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             // Compiled into the binary, so nothing has to be found on disk or on a CDN at run time.
             resources: [.embedInCode("Documentation/openapi.json"), .embedInCode("Documentation/doc.html")],
@@ -100,16 +108,19 @@ let package = Package(
                 "CZlib",
                 "HTTPServing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.embedInCode("Dashboard/dashboard.html")],
             swiftSettings: swiftSettings
@@ -139,6 +150,7 @@ let package = Package(
                 "NetClients",
                 "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -150,9 +162,12 @@ let package = Package(
                 "Simulation",
                 // ProcessMemory (`ws-bench abuse` reads peak memory the way the abuse tests do) and Locked.
                 "TestSupport",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -174,12 +189,19 @@ let package = Package(
                 "Simulation",
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CommonTests",
-            dependencies: ["Common", "Simulation", "TestSupport"],
+            dependencies: [
+                "Common",
+                "Simulation",
+                "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Vectors")],
             swiftSettings: swiftSettings
         ),
@@ -188,13 +210,18 @@ let package = Package(
             dependencies: [
                 "hook-ingest",
                 "Common",
-                .product(name: "HTTPTypes", package: "swift-http-types"),
                 "NetClients",
                 "Simulation",
                 "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -203,21 +230,25 @@ let package = Package(
             dependencies: [
                 "ws-gateway",
                 "Common",
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
                 "NetClients",
                 "Simulation",
                 "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Common", "NetClients", "Simulation", "TestSupport"],
+            dependencies: ["Common", "NetClients", "Simulation", "TestSupport", .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -25,7 +25,10 @@ scripts/install-swagger-ui.sh >/dev/null
 export TEST_OUTPUT_DIR="$PWD/test-output"
 mkdir -p "$TEST_OUTPUT_DIR"
 
-swift build --build-tests
+# Every target lists the modules it imports: the flag rejects a module outside a target's dependencies, the script
+# one that only comes through another dependency (which the flag lets through).
+scripts/check-imports.py
+swift build --build-tests --explicit-target-dependency-import-check error
 # At most TEST_PARALLELISM tests at once (default 6): the suite starts real processes, browsers and proxies, and
 # all 200-odd at once on two cores starve the ones that wait for a peer to act within a timeout.
 width=(--experimental-maximum-parallelization-width "${TEST_PARALLELISM:-6}")

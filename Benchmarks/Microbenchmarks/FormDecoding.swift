@@ -1,5 +1,6 @@
 import Benchmark
 import Common
+import Simulation
 
 /// `FormBody(decodingInPlace:maxFields:)`: hook-ingest's first pass over every POST body.
 func formDecodingBenchmarks() {

@@ -1,5 +1,6 @@
 import Benchmark
 import Common
+import Simulation
 
 /// `MandrillSignature.matchingKey`: HMAC-SHA1 over the URL and the decoded form, against a registration's one key.
 /// A registration with more keys (during a rotation) pays one such pass per key.

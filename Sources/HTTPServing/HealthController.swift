@@ -1,7 +1,7 @@
 import HTTPTypes
-import Hummingbird
+package import Hummingbird
 import NIOCore
-import Prometheus
+package import Prometheus
 
 /// `/healthz` (the process answers), `/readyz` (what the process needs answers too) and `/metrics` (Prometheus
 /// text), the same for every process; only what "ready" means differs.

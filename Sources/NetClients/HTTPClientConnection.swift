@@ -1,23 +1,23 @@
-import NIOCore
-import NIOHTTP1
+package import NIOCore
+package import NIOHTTP1
 import NIOPosix
 
 /// One keep-alive HTTP/1.1 connection. Small on purpose: the simulator, the benchmark and the tests need exact
 /// control over bytes and headers and nothing else. Requests may be pipelined; responses come back in order.
-public final class HTTPClientConnection: Sendable {
-    public struct Response: Sendable {
-        public let status: Int
-        public let headers: [(String, String)]
-        public let body: [UInt8]
+package final class HTTPClientConnection: Sendable {
+    package struct Response: Sendable {
+        package let status: Int
+        package let headers: [(String, String)]
+        package let body: [UInt8]
 
-        public var text: String { String(decoding: body, as: UTF8.self) }
+        package var text: String { String(decoding: body, as: UTF8.self) }
 
-        public func header(_ name: String) -> String? {
+        package func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
     }
 
-    public struct ConnectionClosed: Error {}
+    package struct ConnectionClosed: Error {}
 
     private let channel: any Channel
     private let collector: NIOLoopBound<ResponseCollector>
@@ -29,7 +29,7 @@ public final class HTTPClientConnection: Sendable {
         self.host = host
     }
 
-    public static func connect(
+    package static func connect(
         host: String,
         port: Int,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
@@ -50,12 +50,12 @@ public final class HTTPClientConnection: Sendable {
     }
 
     /// Sends one request and waits for its whole response.
-    public func request(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> Response {
+    package func request(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> Response {
         try await send(method, path, headers: headers, body: body).get()
     }
 
     /// Sends one request without waiting; the future completes with its response.
-    public func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) -> EventLoopFuture<Response> {
+    package func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) -> EventLoopFuture<Response> {
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
         head.headers.add(name: "Host", value: host)
         for (name, value) in headers {
@@ -84,7 +84,7 @@ public final class HTTPClientConnection: Sendable {
         }
     }
 
-    public func close() async {
+    package func close() async {
         try? await channel.close()
     }
 }
@@ -124,7 +124,7 @@ final class ResponseCollector: ChannelInboundHandler {
 }
 
 /// Opens a connection for one request and closes it again: convenient in tests.
-public func httpRequest(
+package func httpRequest(
     _ method: HTTPMethod,
     host: String = "127.0.0.1",
     port: Int,

@@ -1,10 +1,10 @@
 /// The attacks of the abuse tests and of `ws-bench abuse`, in one place so that both run exactly the same bytes.
 /// Every attack is bounded (a byte budget, a stall timeout) and only ever connects to 127.0.0.1.
-public enum HostilePeer {
+package enum HostilePeer {
     /// A form body of as many distinct, empty fields as fit in `maxBytes` (`0=&1=&…&Zz9=`, names counting in
     /// base 62): about 5.5 million in 32 MiB. Small on the wire, expensive for a server that materialises, sorts
     /// and signs every field.
-    public static func formFieldBomb(maxBytes: Int) -> (body: [UInt8], fields: Int) {
+    package static func formFieldBomb(maxBytes: Int) -> (body: [UInt8], fields: Int) {
         let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
         var body: [UInt8] = []
         body.reserveCapacity(maxBytes)
@@ -32,13 +32,13 @@ public enum HostilePeer {
     }
 
     /// `mandrill_events=xxx…`, exactly `bytes` long: one field that is too big to be anything but an attack.
-    public static func oversizedBatch(bytes: Int) -> [UInt8] {
+    package static func oversizedBatch(bytes: Int) -> [UInt8] {
         let prefix = Array("mandrill_events=".utf8)
         return prefix + [UInt8](repeating: UInt8(ascii: "x"), count: max(0, bytes - prefix.count))
     }
 
     /// Headers of a webhook POST whose signature cannot match any key.
-    public static func unsignedHeaders(port: Int, path: String, contentLength: Int) -> [UInt8] {
+    package static func unsignedHeaders(port: Int, path: String, contentLength: Int) -> [UInt8] {
         let text =
             "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/x-www-form-urlencoded\r\n"
             + "X-Mandrill-Signature: bm90LWEtc2lnbmF0dXJlLWF0LWFsbA==\r\nContent-Length: \(contentLength)\r\n\r\n"
@@ -48,7 +48,7 @@ public enum HostilePeer {
     /// POSTs `body` with a bogus signature and returns the response head. Stops sending early when the server
     /// answers before the body is complete (a 413, or a 503 while it waits for a body slot), as a real client
     /// would.
-    public static func unsignedPost(port: Int, path: String, body: [UInt8], chunkBytes: Int = 1 << 20) async throws -> RawSocket.ResponseHead {
+    package static func unsignedPost(port: Int, path: String, body: [UInt8], chunkBytes: Int = 1 << 20) async throws -> RawSocket.ResponseHead {
         let socket = try RawSocket(port: port)
         defer { socket.close() }
         guard case .written = await socket.write(unsignedHeaders(port: port, path: path, contentLength: body.count)) else {
@@ -63,7 +63,7 @@ public enum HostilePeer {
         return try await socket.readResponseHead(timeout: .seconds(120))
     }
 
-    public enum FloodEnding: Sendable, Equatable, CustomStringConvertible {
+    package enum FloodEnding: Sendable, Equatable, CustomStringConvertible {
         /// Every byte of the budget was written.
         case sentAll
         /// The server took nothing for the stall timeout (it stopped reading: back-pressure).
@@ -71,7 +71,7 @@ public enum HostilePeer {
         /// Writing failed: the server closed or reset the connection.
         case closedByServer(errno: Int32)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .sentAll: "sent everything"
             case .stalled: "server stopped reading"
@@ -83,7 +83,7 @@ public enum HostilePeer {
     /// Opens a stream with a tiny receive buffer and writes masked 125-byte pings as fast as the server takes
     /// them, never reading a pong. A server that answers every ping into an unbounded queue grows by the size of
     /// the flood. Returns the socket (still unread) so that the caller can see what the server did with it.
-    public static func pingFlood(
+    package static func pingFlood(
         port: Int,
         bytes: Int,
         stallTimeout: Duration = .seconds(10)

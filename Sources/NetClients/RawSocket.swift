@@ -8,8 +8,8 @@ import Glibc
 ///
 /// The socket is non-blocking and every wait is an async sleep between attempts, so that a stalled peer never
 /// parks one of the few threads of Swift's cooperative pool. Use one socket from one task.
-public final class RawSocket {
-    public enum ReadOutcome: Sendable, Equatable {
+package final class RawSocket {
+    package enum ReadOutcome: Sendable, Equatable {
         case data([UInt8])
         /// The peer closed its side (FIN).
         case endOfStream
@@ -18,7 +18,7 @@ public final class RawSocket {
         case timedOut
     }
 
-    public enum WriteOutcome: Sendable, Equatable {
+    package enum WriteOutcome: Sendable, Equatable {
         case written
         /// The peer accepted nothing for `stallTimeout`.
         case stalled(written: Int)
@@ -26,12 +26,12 @@ public final class RawSocket {
         case closed(written: Int, errno: Int32)
     }
 
-    public struct ResponseHead: Sendable {
-        public let statusLine: String
-        public let status: Int
-        public let headers: [(String, String)]
+    package struct ResponseHead: Sendable {
+        package let statusLine: String
+        package let status: Int
+        package let headers: [(String, String)]
 
-        public func header(_ name: String) -> String? {
+        package func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
     }
@@ -43,7 +43,7 @@ public final class RawSocket {
 
     /// Connects to 127.0.0.1:`port`. A `receiveBufferSize` is set before connecting, so that the window the
     /// peer sees is really that small.
-    public init(port: Int, receiveBufferSize: Int? = nil) throws {
+    package init(port: Int, receiveBufferSize: Int? = nil) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw RawSocketError("socket() failed: errno \(errno)") }
         if var size = receiveBufferSize.map(Int32.init) {
@@ -72,7 +72,7 @@ public final class RawSocket {
     }
 
     /// Writes every byte, waiting while the peer's window is full; gives up after `stallTimeout` without progress.
-    public func write(_ bytes: some Collection<UInt8>, stallTimeout: Duration = .seconds(60)) async -> WriteOutcome {
+    package func write(_ bytes: some Collection<UInt8>, stallTimeout: Duration = .seconds(60)) async -> WriteOutcome {
         let bytes = Array(bytes)
         var offset = 0
         var lastProgress = ContinuousClock.now
@@ -92,7 +92,7 @@ public final class RawSocket {
     }
 
     /// The next bytes from the peer (pending ones first), or how the connection ended.
-    public func read(timeout: Duration) async -> ReadOutcome {
+    package func read(timeout: Duration) async -> ReadOutcome {
         if !pending.isEmpty {
             defer { pending = [] }
             return .data(pending)
@@ -101,7 +101,7 @@ public final class RawSocket {
     }
 
     /// Reads until the peer ends the connection; returns how it ended and every byte that came before.
-    public func readUntilClosed(timeout: Duration) async -> (outcome: ReadOutcome, received: [UInt8]) {
+    package func readUntilClosed(timeout: Duration) async -> (outcome: ReadOutcome, received: [UInt8]) {
         let deadline = ContinuousClock.now + timeout
         var received = pending
         pending = []
@@ -114,7 +114,7 @@ public final class RawSocket {
     }
 
     /// Reads an HTTP response's status line and headers; the bytes after them stay pending.
-    public func readResponseHead(timeout: Duration = .seconds(30)) async throws -> ResponseHead {
+    package func readResponseHead(timeout: Duration = .seconds(30)) async throws -> ResponseHead {
         let deadline = ContinuousClock.now + timeout
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         while true {
@@ -138,13 +138,13 @@ public final class RawSocket {
     }
 
     /// Whether a whole response head has already arrived, without waiting.
-    public func hasResponseHead() -> Bool {
+    package func hasResponseHead() -> Bool {
         if case .data(let bytes) = receiveNow() { pending += bytes }
         return pending.firstRange(of: Array("\r\n\r\n".utf8)) != nil
     }
 
     /// Ends the connection (FIN, or RST when received bytes are unread).
-    public func close() {
+    package func close() {
         guard !isClosed else { return }
         isClosed = true
         Glibc.close(descriptor)
@@ -177,10 +177,10 @@ public final class RawSocket {
     }
 }
 
-public struct RawSocketError: Error, CustomStringConvertible {
-    public let description: String
+package struct RawSocketError: Error, CustomStringConvertible {
+    package let description: String
 
-    public init(_ description: String) {
+    package init(_ description: String) {
         self.description = description
     }
 }

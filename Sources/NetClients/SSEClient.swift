@@ -5,18 +5,18 @@ import Glibc
 /// A Server-Sent Events reader over a ``RawSocket``: sends one `GET`, reads the response head, then parses the
 /// `text/event-stream` body the way `EventSource` does (fields `id`, `event`, `data`; comment lines skipped), so
 /// that tests see exactly the bytes the gateway wrote, including how the stream ended.
-public final class SSEClient {
-    public struct Event: Sendable, Equatable {
-        public let id: String?
+package final class SSEClient {
+    package struct Event: Sendable, Equatable {
+        package let id: String?
         /// `nil` for a plain message (what `onmessage` receives).
-        public let event: String?
-        public let data: String
+        package let event: String?
+        package let data: String
     }
 
-    public let head: RawSocket.ResponseHead
+    package let head: RawSocket.ResponseHead
     private let socket: RawSocket
     /// Comment lines (`: ping`) seen so far.
-    public private(set) var comments = 0
+    package private(set) var comments = 0
     /// The body as sent after de-chunking (a proxy such as nginx may re-frame the gateway's close-delimited body as
     /// chunks); the socket's pending bytes are the raw input.
     private var body: [UInt8] = []
@@ -33,7 +33,7 @@ public final class SSEClient {
 
     /// Opens `path` on 127.0.0.1:`port`. A small `receiveBufferSize` makes a reader that stops reading look slow
     /// to the server sooner.
-    public static func open(
+    package static func open(
         port: Int,
         path: String,
         headers: [(String, String)] = [],
@@ -50,7 +50,7 @@ public final class SSEClient {
 
     /// The next event, or `nil` when the server ended the stream (closed the connection, or sent the last chunk).
     /// Throws when nothing complete came in `timeout`.
-    public func next(timeout: Duration = .seconds(30)) async throws -> Event? {
+    package func next(timeout: Duration = .seconds(30)) async throws -> Event? {
         let deadline = ContinuousClock.now + timeout
         while true {
             moveBody()
@@ -65,16 +65,16 @@ public final class SSEClient {
     }
 
     /// Reads whatever remains until the server ends the connection, and returns how it ended.
-    public func readUntilClosed(timeout: Duration = .seconds(60)) async -> RawSocket.ReadOutcome {
+    package func readUntilClosed(timeout: Duration = .seconds(60)) async -> RawSocket.ReadOutcome {
         await socket.readUntilClosed(timeout: timeout).outcome
     }
 
     /// The body of a refused request (after ``head``), read to the end.
-    public func body(timeout: Duration = .seconds(30)) async -> String {
+    package func body(timeout: Duration = .seconds(30)) async -> String {
         String(decoding: await socket.readUntilClosed(timeout: timeout).received, as: UTF8.self)
     }
 
-    public func close() {
+    package func close() {
         socket.close()
     }
 

@@ -1,10 +1,10 @@
-import NIOCore
+package import NIOCore
 import NIOPosix
-import NIOWebSocket
+package import NIOWebSocket
 
 /// A WebSocket client for tests: every frame the server sends lands in ``messages``, in order, unbounded.
-public final class WebSocketClient: Sendable {
-    public enum Message: Sendable, Equatable {
+package final class WebSocketClient: Sendable {
+    package enum Message: Sendable, Equatable {
         case text(String)
         case binary([UInt8])
         case ping
@@ -13,12 +13,12 @@ public final class WebSocketClient: Sendable {
         case close(code: UInt16?, reason: String)
     }
 
-    public enum ConnectResult: Sendable {
+    package enum ConnectResult: Sendable {
         case connected(WebSocketClient)
         case rejected(status: Int, headers: [(String, String)], body: String)
     }
 
-    public let messages: AsyncStream<Message>
+    package let messages: AsyncStream<Message>
     private let channel: any Channel
 
     private init(channel: any Channel, messages: AsyncStream<Message>) {
@@ -31,7 +31,7 @@ public final class WebSocketClient: Sendable {
     ///   - answerPings: when false the client ignores pings, like a dead peer would.
     ///   - answerClose: when false the client records the server's close frame but neither answers nor closes.
     ///   - receiveBufferSize: a small `SO_RCVBUF` makes a client that stops reading stall the server quickly.
-    public static func connect(
+    package static func connect(
         host: String = "127.0.0.1",
         port: Int,
         path: String,
@@ -66,37 +66,37 @@ public final class WebSocketClient: Sendable {
     }
 
     /// Sends a masked text frame.
-    public func send(text: String) async throws {
+    package func send(text: String) async throws {
         try await send(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(string: text)))
     }
 
-    public func sendPing() async throws {
+    package func sendPing() async throws {
         try await send(WebSocketFrame(fin: true, opcode: .ping, maskKey: .random(), data: ByteBuffer()))
     }
 
     /// Sends a close frame; the server answers with its own and closes.
-    public func sendClose(code: UInt16 = 1000) async throws {
+    package func sendClose(code: UInt16 = 1000) async throws {
         var data = ByteBuffer()
         data.writeInteger(code)
         try await send(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: data))
     }
 
-    public func send(_ frame: WebSocketFrame) async throws {
+    package func send(_ frame: WebSocketFrame) async throws {
         try await channel.writeAndFlush(frame)
     }
 
     /// Stops or resumes reading from the socket, to play a slow consumer.
-    public func setReading(_ enabled: Bool) async throws {
+    package func setReading(_ enabled: Bool) async throws {
         try await channel.setOption(ChannelOptions.autoRead, value: enabled).get()
         if enabled { channel.read() }
     }
 
     /// Drops the TCP connection without a close frame.
-    public func disconnect() async {
+    package func disconnect() async {
         try? await channel.close()
     }
 
-    public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
+    package var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
 }
 
 /// Turns frames into ``WebSocketClient/Message``s. Confined to the channel's loop.

@@ -1,11 +1,11 @@
-import NIOCore
+package import NIOCore
 import NIOPosix
 
 /// Opens a TCP connection and performs the WebSocket handshake; `upgradePipeline` installs whatever reads the
 /// frames once the server said 101 (a frame decoder for tests, a raw byte counter for the benchmark).
 /// `onUpgrade` sees the 101's headers first, for a caller that needs the server's answer to an offer
 /// (`Sec-WebSocket-Extensions`) but not a whole client.
-public func openWebSocket(
+package func openWebSocket(
     host: String = "127.0.0.1",
     port: Int,
     path: String,

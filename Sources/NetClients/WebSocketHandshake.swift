@@ -2,7 +2,7 @@ import NIOCore
 
 /// The client side of an RFC 6455 opening handshake, written out byte by byte so that tests and the benchmark
 /// see exactly what the server answered (status, headers, body) even when it refuses the upgrade.
-public enum WebSocketHandshakeResult: Sendable {
+package enum WebSocketHandshakeResult: Sendable {
     case upgraded
     case rejected(status: Int, headers: [(String, String)], body: String)
 }
@@ -122,7 +122,7 @@ final class WebSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
     }
 }
 
-public struct WebSocketClientError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+package struct WebSocketClientError: Error, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
 }

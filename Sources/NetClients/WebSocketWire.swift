@@ -1,7 +1,7 @@
 /// RFC 6455 bytes written and read by hand, for the peers NIO's client will not play: a ping flood that never
 /// reads, close frames with reserved codes or a truncated payload, handshakes with hostile query strings.
-public enum WebSocketWire {
-    public enum Opcode: UInt8, Sendable {
+package enum WebSocketWire {
+    package enum Opcode: UInt8, Sendable {
         case continuation = 0x0
         case text = 0x1
         case binary = 0x2
@@ -11,25 +11,25 @@ public enum WebSocketWire {
     }
 
     /// A frame as the server sent it (servers never mask).
-    public struct Frame: Sendable {
-        public let opcode: UInt8
-        public let payload: [UInt8]
+    package struct Frame: Sendable {
+        package let opcode: UInt8
+        package let payload: [UInt8]
         /// RSV1: the payload is compressed (permessage-deflate, RFC 7692).
-        public var rsv1 = false
+        package var rsv1 = false
 
         /// The status code of a close frame; `nil` when its payload is shorter than two bytes.
-        public var closeCode: UInt16? {
+        package var closeCode: UInt16? {
             payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : nil
         }
 
-        public var text: String { String(decoding: payload, as: UTF8.self) }
+        package var text: String { String(decoding: payload, as: UTF8.self) }
     }
 
     /// The RFC's own example key: servers must accept any 16 bytes in base64.
-    public static let key = "dGhlIHNhbXBsZSBub25jZQ=="
+    package static let key = "dGhlIHNhbXBsZSBub25jZQ=="
 
     /// A complete, valid upgrade request for `target` (path and query, sent exactly as given).
-    public static func upgradeRequest(target: String, port: Int, headers: [(String, String)] = []) -> [UInt8] {
+    package static func upgradeRequest(target: String, port: Int, headers: [(String, String)] = []) -> [UInt8] {
         var text =
             "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
@@ -39,7 +39,7 @@ public enum WebSocketWire {
     }
 
     /// One final client frame, masked as clients must.
-    public static func frame(_ opcode: Opcode, payload: [UInt8], mask: [UInt8] = randomMask()) -> [UInt8] {
+    package static func frame(_ opcode: Opcode, payload: [UInt8], mask: [UInt8] = randomMask()) -> [UInt8] {
         var bytes: [UInt8] = [0x80 | opcode.rawValue]
         switch payload.count {
         case ..<126:
@@ -57,15 +57,15 @@ public enum WebSocketWire {
     }
 
     /// A close frame whose payload is exactly `payload` (a code, or something that is not one).
-    public static func close(payload: [UInt8]) -> [UInt8] {
+    package static func close(payload: [UInt8]) -> [UInt8] {
         frame(.close, payload: payload)
     }
 
-    public static func close(code: UInt16) -> [UInt8] {
+    package static func close(code: UInt16) -> [UInt8] {
         close(payload: [UInt8(code >> 8), UInt8(code & 0xFF)])
     }
 
-    public static func randomMask() -> [UInt8] {
+    package static func randomMask() -> [UInt8] {
         (0..<4).map { _ in UInt8.random(in: 0...255) }
     }
 
@@ -97,7 +97,7 @@ public enum WebSocketWire {
 
 extension RawSocket {
     /// Connects and completes a WebSocket handshake on `target`; throws unless the server answered 101.
-    public static func webSocket(
+    package static func webSocket(
         port: Int,
         target: String = "/ws/email/",
         headers: [(String, String)] = [],
@@ -113,7 +113,7 @@ extension RawSocket {
     }
 
     /// The next frame from the server; `nil` when the connection ended or nothing came within `timeout`.
-    public func readFrame(timeout: Duration) async -> WebSocketWire.Frame? {
+    package func readFrame(timeout: Duration) async -> WebSocketWire.Frame? {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let frame = WebSocketWire.takeFrame(from: &pending) { return frame }
@@ -122,7 +122,7 @@ extension RawSocket {
     }
 
     /// Skips data frames until the server's close frame; `nil` when the connection ended without one.
-    public func readCloseFrame(timeout: Duration) async -> WebSocketWire.Frame? {
+    package func readCloseFrame(timeout: Duration) async -> WebSocketWire.Frame? {
         let deadline = ContinuousClock.now + timeout
         while let frame = await readFrame(timeout: deadline - .now) {
             if frame.opcode == WebSocketWire.Opcode.close.rawValue { return frame }

@@ -1,13 +1,13 @@
 /// Makes realistic Mandrill events of every kind, including the quirks real payloads have: `metadata: []`,
 /// `location: null`, latitudes as the string `"INVALID IP ADDRESS"`, inbound `headers: []`, allow-list events
 /// with `entry` instead of `reject`. Deterministic for a given seed; every event it makes is distinct.
-public struct EventFactory: Sendable {
+package struct EventFactory: Sendable {
     /// Every kind the factory makes, by envelope type.
-    public static let allTypes = [
+    package static let allTypes = [
         "send", "delivered", "deferral", "hard_bounce", "soft_bounce", "open", "click", "spam", "unsub", "reject",
         "blacklist", "whitelist", "inbound",
     ]
-    public static let messageTypes = Array(allTypes.prefix(10))
+    package static let messageTypes = Array(allTypes.prefix(10))
 
     private var random: SplitMix64
     private var counter = 0
@@ -15,29 +15,29 @@ public struct EventFactory: Sendable {
     private let instance: Int
     /// Event timestamps advance one second per event so that identities never collide.
     private var clock: Int
-    public var inboundAttachmentBytes = 2048
-    public var subjectOverride: String?
+    package var inboundAttachmentBytes = 2048
+    package var subjectOverride: String?
 
-    public init(seed: UInt64 = 1, startTime: Int = 1_764_000_000, instance: Int = 0) {
+    package init(seed: UInt64 = 1, startTime: Int = 1_764_000_000, instance: Int = 0) {
         self.random = SplitMix64(seed: seed)
         self.clock = startTime
         self.instance = instance
     }
 
     /// A batch cycling through `types` (all by default).
-    public mutating func batch(size: Int, types: [String] = EventFactory.allTypes) -> [SimJSON] {
+    package mutating func batch(size: Int, types: [String] = EventFactory.allTypes) -> [SimJSON] {
         (0..<size).map { index in event(type: types[(counter + index) % types.count]) }
     }
 
     /// The lifecycle of one message: send, delivered, two opens and `clicks` clicks (by default seven events sharing
     /// one `_id`).
-    public mutating func messageLifecycle(clicks: Int = 3) -> (id: String, events: [SimJSON]) {
+    package mutating func messageLifecycle(clicks: Int = 3) -> (id: String, events: [SimJSON]) {
         let message = newMessage()
         let types = ["send", "delivered", "open", "open"] + Array(repeating: "click", count: clicks)
         return (message.id, types.map { messageEvent(type: $0, message: message) })
     }
 
-    public mutating func event(type: String) -> SimJSON {
+    package mutating func event(type: String) -> SimJSON {
         switch type {
         case "blacklist": return syncEvent(list: "blacklist")
         case "whitelist": return syncEvent(list: "whitelist")

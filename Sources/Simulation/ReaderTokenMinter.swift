@@ -1,5 +1,5 @@
-import Common
-import Foundation
+package import Common
+package import Foundation
 import JWTKit
 
 /// Signs reader tokens (HS256) for local use, the benchmark and the tests: the same claims ``TokenVerifier`` reads.

@@ -1,7 +1,7 @@
 /// A JSON value with ordered keys, written the way Mandrill's PHP writes JSON: compact, `/` escaped as `\/`,
 /// and every non-ASCII character as `\uXXXX` (surrogate pairs for emoji). Two real captures were reproduced
 /// byte for byte with these rules (mandrill-webhooks.md §1.1).
-public indirect enum SimJSON: Sendable, Equatable {
+package indirect enum SimJSON: Sendable, Equatable {
     case object([(String, SimJSON)])
     case array([SimJSON])
     case string(String)
@@ -11,17 +11,17 @@ public indirect enum SimJSON: Sendable, Equatable {
     case bool(Bool)
     case null
 
-    public static func == (lhs: SimJSON, rhs: SimJSON) -> Bool {
+    package static func == (lhs: SimJSON, rhs: SimJSON) -> Bool {
         lhs.encoded == rhs.encoded
     }
 
-    public var encoded: String {
+    package var encoded: String {
         var output: [UInt8] = []
         encode(into: &output)
         return String(decoding: output, as: UTF8.self)
     }
 
-    public func encode(into output: inout [UInt8]) {
+    package func encode(into output: inout [UInt8]) {
         switch self {
         case .object(let members):
             output.append(UInt8(ascii: "{"))

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Reader tokens minted by an independent JOSE library (Python's joserfc, through `Tests/Tools/jose-tokens.py`),
 /// plus the hostile ones no library signs (`alg: none`, an HS256 token keyed with the RSA public key, truncated,

@@ -1,5 +1,5 @@
 import CSpawn
-import Foundation
+package import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +16,7 @@ import Glibc
 package final class ManagedProcess: @unchecked Sendable {
     package let name: String
     package let logFile: URL
-    package let processIdentifier: pid_t
+    package let processIdentifier: Int32
     private let lock = NSLock()
     private var exitStatus: Int32?
 

@@ -1,4 +1,4 @@
-import Common
+package import Common
 import Foundation
 
 /// Holds what users read about a process's options to its table of options (``OptionSummary``): the README's option

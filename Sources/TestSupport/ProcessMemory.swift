@@ -7,9 +7,9 @@ import Foundation
 /// resets it to the current size (this needs the rights to write there: the tests run as root). The growth an
 /// attack caused is then `VmHWM` after it minus `VmRSS` before it.
 package struct ProcessMemory: Sendable {
-    package let pid: pid_t
+    package let pid: Int32
 
-    package init(pid: pid_t) {
+    package init(pid: Int32) {
         self.pid = pid
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 import NetClients
 
 /// One of the package's executables running as a real process on a free port, for end-to-end tests.
@@ -65,7 +66,7 @@ package final class ProductProcess: Sendable {
 }
 
 /// Whether process `pid` holds the socket listening on TCP `port` (from `/proc/net/tcp{,6}` and `/proc/<pid>/fd`).
-package func listens(pid: pid_t, port: Int) -> Bool {
+package func listens(pid: Int32, port: Int) -> Bool {
     let hexPort = String(format: ":%04X", port)
     var inodes: Set<String> = []
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {

@@ -1,5 +1,5 @@
-import Common
-import Foundation
+package import Common
+package import Foundation
 import Logging
 
 /// A real `redis-server` on a free loopback port, for one test. Fails loudly when it cannot start: integration

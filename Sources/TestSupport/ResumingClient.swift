@@ -1,4 +1,4 @@
-import Common
+package import Common
 import Foundation
 import NetClients
 

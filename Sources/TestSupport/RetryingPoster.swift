@@ -1,5 +1,6 @@
+import NIOHTTP1
 import NetClients
-import Simulation
+package import Simulation
 
 /// POSTs signed batches like Mandrill: a batch that did not get a 200 is sent again until it does (after
 /// `retryInterval`, where Mandrill waits minutes), for up to `deadline` per batch. Records what was refused.

@@ -1,6 +1,6 @@
-import Common
+package import Common
 import Foundation
-import NetClients
+package import NetClients
 
 /// Reads a WebSocket client's messages in the background and sorts them into events and control messages.
 package final class StreamCollector: Sendable {

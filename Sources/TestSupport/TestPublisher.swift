@@ -1,5 +1,5 @@
-import Common
-import Simulation
+package import Common
+package import Simulation
 
 /// Writes events the way hook-ingest does (stream entry, then the envelope on the channel, in one script run),
 /// so that gateway tests can publish without an ingest process.

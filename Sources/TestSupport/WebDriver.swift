@@ -1,4 +1,5 @@
-import Foundation
+package import Foundation
+import NIOHTTP1
 import NetClients
 
 /// A minimal W3C WebDriver client for chromedriver: enough to load a page, run scripts and take a screenshot.

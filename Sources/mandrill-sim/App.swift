@@ -1,6 +1,7 @@
 import ArgumentParser
 import Common
 import Foundation
+import NIOHTTP1
 import NetClients
 import Simulation
 import Synchronization

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Simulation
+import Synchronization
 
 @main
 struct WSBench: AsyncParsableCommand {

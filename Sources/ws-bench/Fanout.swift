@@ -1,7 +1,9 @@
 import ArgumentParser
 import Common
 import Foundation
+import NIOCore
 import NIOPosix
+import Synchronization
 
 struct Fanout: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import Common
 import NIOCore
+import Synchronization
 
 /// Reads server frames straight from the socket bytes without building frame objects: a header parser that
 /// counts text frames, answers pings, and (optionally) reads the `bench_ts` publish time near the start of

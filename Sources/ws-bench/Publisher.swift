@@ -1,6 +1,7 @@
 import Common
 import Foundation
 import Logging
+import NIOHTTP1
 import NetClients
 import Simulation
 import TestSupport

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import Synchronization
 
 /// Reads one `GET /sse/email/` response straight from the socket bytes: checks the response head, then counts
 /// events by their framing without decoding them, the SSE counterpart of ``FrameCounter``.

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NetClients
+import Synchronization
 
 /// Checks that the load generator is not the bottleneck: a trivial in-process server answers the handshake and
 /// sends pre-encoded frames as fast as the socket takes them; the clients' receive rate is the ceiling of any

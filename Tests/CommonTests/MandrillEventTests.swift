@@ -1,4 +1,5 @@
 import Common
+import Foundation
 import Simulation
 import Testing
 

@@ -1,4 +1,5 @@
 import Common
+import Foundation
 import Testing
 
 @Suite("X-Mandrill-Signature against real captures")

@@ -1,4 +1,5 @@
 import Common
+import NIOHTTP1
 import NetClients
 import Simulation
 import TestSupport

@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import NIOHTTP1
 import NetClients
 import Simulation
 import TestSupport

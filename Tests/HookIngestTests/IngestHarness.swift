@@ -1,10 +1,12 @@
 import Common
+import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import InMemoryLogging
 import Logging
 import NIOCore
+import NIOHTTP1
 import NetClients
 import Simulation
 import TestSupport

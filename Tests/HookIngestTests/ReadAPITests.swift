@@ -1,7 +1,9 @@
 import Common
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import NIOFoundationEssentialsCompat
 import Simulation
 import TestSupport
 import Testing

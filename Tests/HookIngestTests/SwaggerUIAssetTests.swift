@@ -1,8 +1,10 @@
+import ArgumentParser
 import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOHTTP1
 import NetClients
 import TestSupport
 import Testing

@@ -1,7 +1,9 @@
 import Common
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 import NetClients

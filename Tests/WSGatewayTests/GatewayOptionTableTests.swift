@@ -1,3 +1,4 @@
+import ArgumentParser
 import Common
 import TestSupport
 import Testing

@@ -2,6 +2,7 @@ import Common
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import NetClients
 import Simulation
 import TestSupport

@@ -1,5 +1,8 @@
 import Common
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
 import NetClients
 import Simulation
 import TestSupport

@@ -1,4 +1,4 @@
-import ArgumentParser
+package import ArgumentParser
 
 /// Who may read events, shared by both processes (see "Access control" in the README). Secrets given here are
 /// never logged.

@@ -1,5 +1,5 @@
-import HTTPTypes
-import Logging
+package import HTTPTypes
+package import Logging
 
 /// Decides who may read events, the same way in both processes and on every path that serves them
 /// (`/ws/email/`, `/api/events/`, `/api/messages/{id}`): first the `Host` (421), then the token (401), or, with

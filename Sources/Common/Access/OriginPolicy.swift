@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which web pages may open a stream: a browser sends `Origin`, and it must match an allowed origin in scheme,
 /// host and port (`http://a:80` and `http://a` are the same origin). Programs send no `Origin` and are not checked.
 package struct OriginPolicy: Sendable {

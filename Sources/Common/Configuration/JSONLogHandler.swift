@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+package import Logging
 
 /// Writes one JSON object per line to standard error: `time`, `level`, `label`, `message`, then the metadata.
 package struct JSONLogHandler: LogHandler {

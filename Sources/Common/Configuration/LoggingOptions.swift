@@ -1,5 +1,5 @@
-import ArgumentParser
-import Logging
+package import ArgumentParser
+package import Logging
 
 /// `--log-level` and `--log-format`, shared by both processes.
 package struct LoggingOptions: ParsableArguments, Sendable {

@@ -1,4 +1,4 @@
-import ArgumentParser
+package import ArgumentParser
 
 extension Option {
     /// The option `definition` describes: its flag, its help (with environment variable and default) and its parser.

@@ -1,4 +1,4 @@
-import ArgumentParser
+package import ArgumentParser
 
 /// One option of a process, written once: its flag, its environment variable, its default, its help, whether it is
 /// secret, and how its text is parsed and checked. `--help` (through ``ArgumentParser/Option/init(_:)``), the

@@ -1,4 +1,4 @@
-import ArgumentParser
+package import ArgumentParser
 
 /// The Redis both processes use: `--redis-url` and `--redis-prefix` (`--redis-timeout` has a default of each process's
 /// own, in its options).

@@ -1,4 +1,4 @@
-import ArgumentParser
+package import ArgumentParser
 
 /// Redis behind Sentinel, shared by both processes (see "Redis high availability" in the README). The sentinels'
 /// password is read from `REDIS_SENTINEL_PASSWORD` only, so that it never shows in a process list.

@@ -1,4 +1,4 @@
-import Prometheus
+package import Prometheus
 
 /// Metric constructors with our `mandrill_` namespace, so names stay consistent across both processes.
 extension PrometheusCollectorRegistry {

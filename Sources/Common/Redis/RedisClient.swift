@@ -1,4 +1,4 @@
-import Logging
+package import Logging
 
 /// A Redis connection for commands with replies, run as a service: it connects when the service starts,
 /// reconnects on its own, and closes on graceful shutdown (after the services that depend on it stopped).

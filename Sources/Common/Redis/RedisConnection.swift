@@ -1,6 +1,6 @@
 import CHiredis
 import DequeModule
-import Logging
+package import Logging
 import Synchronization
 
 /// One hiredis async connection on a ``RedisEventLoop``: connects, reconnects with backoff, applies its own

@@ -1,4 +1,4 @@
-import ServiceLifecycle
+package import ServiceLifecycle
 
 /// What ``RedisClient`` and ``RedisSubscriber`` share: a connection (and maybe its loop thread) started with
 /// the service and closed on graceful shutdown, after the services that depend on it have stopped.

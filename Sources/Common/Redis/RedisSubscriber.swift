@@ -1,5 +1,5 @@
 import CHiredis
-import Logging
+package import Logging
 
 /// A long-lived SUBSCRIBE on its own connection. Messages are handed to `onMessage` on the loop thread as raw
 /// bytes that are valid only during the call: the handler copies what it keeps and hands it on to other threads.

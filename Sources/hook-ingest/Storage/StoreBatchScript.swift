@@ -1,3 +1,4 @@
+import Common
 import Crypto
 
 /// The Lua script that stores one batch atomically: per event, skip it if its dedup marker exists; otherwise

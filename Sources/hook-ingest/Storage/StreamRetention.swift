@@ -1,3 +1,5 @@
+import Common
+
 /// How much history Redis keeps, and where large events go.
 ///
 /// The stream is bounded by count (`MAXLEN ~`) and by age (`MINID ~`). An event larger than `largeEventBytes`

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Prometheus
 
 /// Receives Mandrill's webhook POSTs on each registration's path, and answers Mandrill's HEAD/GET URL check.
 ///

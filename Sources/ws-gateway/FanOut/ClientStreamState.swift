@@ -1,5 +1,6 @@
 import Common
 import DequeModule
+import NIOCore
 
 /// One client's position in the stream: replaying history (while live messages queue up behind it) or live.
 ///

@@ -1,5 +1,6 @@
 import Common
 import NIOCore
+import Prometheus
 
 /// Reads history from the stream for one client (`since=` and `backlog=`), page by page, pacing itself on the
 /// client's socket: the next page is requested once the previous one has been written out.

@@ -1,6 +1,7 @@
 import Common
 import DequeModule
 import NIOCore
+import Prometheus
 import Synchronization
 
 /// The clients of one event loop, grouped by filter, and the publications waiting to reach them.

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOWebSocket
+import Prometheus
 
 /// One client stream, WebSocket or SSE (``StreamFraming``), handed publications by its loop's ``LoopHub`` and
 /// history by ``HistoryReader``. A WebSocket client's frames arrive here too (it may only send ping, pong and

@@ -1,5 +1,6 @@
 import Common
 import Logging
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOWebSocket
+import Prometheus
 
 /// Admits stream clients (WebSocket upgrades and SSE requests) and wires each accepted one into its loop's hub,
 /// then starts its replay.

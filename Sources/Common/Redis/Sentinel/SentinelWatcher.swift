@@ -1,6 +1,6 @@
-import Logging
-import Prometheus
-import ServiceLifecycle
+package import Logging
+package import Prometheus
+package import ServiceLifecycle
 
 /// Follows failovers as they are announced: a subscription to `+switch-master` on every sentinel of the set,
 /// each reconnecting on its own. An announcement for our master name moves every registered connection to the new
