@@ -32,6 +32,31 @@ package struct OptionDocumentCheck: Sendable {
             + deployGuideDisagreements(try read("deploy/README.md"))
     }
 
+    /// Every disagreement between `--help` (as ArgumentParser prints it) and the table: an option of the table
+    /// missing, or shown without its environment variable and default, or a flag shown that the table lacks.
+    package func helpDisagreements(_ helpText: String) -> [String] {
+        let help = helpText.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        var problems: [String] = []
+        for option in table {
+            if let flag = option.flag {
+                if !help.contains("--\(flag) ") { problems.append("--help: --\(flag) is missing") }
+                if !help.contains("(\(option.sourcesAndDefault)).") {
+                    problems.append("--help: --\(flag) does not say \"(\(option.sourcesAndDefault))\"")
+                }
+            } else if !help.contains("\(option.environmentName): \(option.abstract)") {
+                problems.append("--help: \(option.environmentName) is missing")
+            }
+        }
+        let shown = Set(
+            help.split(separator: " ").filter { $0.hasPrefix("--") }.map {
+                String($0.dropFirst(2).prefix { $0.isLetter || $0.isNumber || $0 == "-" })
+            }
+        )
+        let documented = Set(table.compactMap(\.flag) + ["help"])
+        for flag in shown.subtracting(documented).sorted() { problems.append("--help: --\(flag) is not in the table") }
+        return problems
+    }
+
     // MARK: README
 
     /// One row of an option table in the README's Configuration section.

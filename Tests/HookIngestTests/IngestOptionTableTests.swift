@@ -49,22 +49,8 @@ struct IngestOptionTableTests {
 
     @Test("--help shows each option of the table with its environment variable and default, and no option outside it")
     func help() {
-        let help = HookIngest.helpMessage(columns: 100_000).split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        for option in IngestOptions.table {
-            if let flag = option.flag {
-                #expect(help.contains("--\(flag) "), "\(flag)")
-                #expect(help.contains("(\(option.sourcesAndDefault))."), "\(option.environmentName)")
-            } else {
-                #expect(help.contains("\(option.environmentName): \(option.abstract)"), "\(option.environmentName)")
-            }
-        }
-        let flags = Set(
-            help.split(separator: " ").filter { $0.hasPrefix("--") }.map {
-                String($0.dropFirst(2).prefix { $0.isLetter || $0.isNumber || $0 == "-" })
-            }
-        )
-        let documented = Set(IngestOptions.table.compactMap(\.flag) + ["help"])
-        #expect(flags.subtracting(documented).isEmpty, "\(flags.subtracting(documented))")
+        let problems = Self.check.helpDisagreements(HookIngest.helpMessage(columns: 100_000))
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
     }
 
     @Test("the command line wins over the environment, which wins over the default; values are checked wherever they come from")
