@@ -27,6 +27,16 @@
 #error "mandrill-live needs hiredis 0.14 (libhiredis-dev on Debian 12); hiredis 1.x changes behaviour the Redis bridge relies on"
 #endif
 
+/* A `struct timeval` of `microseconds` (for event_add and the blocking connect timeout), built here rather than in
+   Swift: glibc's timeval is declared by several Clang modules (Glibc, CoreFoundation), and which one a Swift file
+   must import to use its initializer then depends on the build configuration. */
+static inline struct timeval chiredis_timeval(long long microseconds) {
+    struct timeval value;
+    value.tv_sec = (time_t)(microseconds / 1000000);
+    value.tv_usec = (suseconds_t)(microseconds % 1000000);
+    return value;
+}
+
 /* Names the calling thread (at most 15 bytes; longer names are cut). pthread_setname_np is a GNU extension that
    SwiftGlibc does not export; event-config.h above defined _GNU_SOURCE, so it is declared here. */
 static inline void chiredis_name_current_thread(const char *name) {

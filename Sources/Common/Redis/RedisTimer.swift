@@ -21,8 +21,7 @@ package final class RedisTimer {
     /// Arms the timer; re-arming replaces the previous deadline.
     package func schedule(after duration: Duration) {
         guard let event else { return }
-        let (seconds, attoseconds) = duration.components
-        var interval = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+        var interval = chiredis_timeval(duration.microseconds)
         event_add(event, &interval)
     }
 

@@ -11,9 +11,7 @@ enum SentinelQuery {
         password: String?,
         timeout: Duration
     ) -> Result<RedisEndpoint, RedisError> {
-        let seconds = timeout.components.seconds
-        let microseconds = timeout.components.attoseconds / 1_000_000_000_000
-        let limit = timeval(tv_sec: Int(seconds), tv_usec: Int(microseconds))
+        let limit = chiredis_timeval(timeout.microseconds)
         guard let context = redisConnectWithTimeout(sentinel.host, Int32(sentinel.port), limit) else {
             return .failure(.connectionFailed("sentinel \(sentinel): out of memory"))
         }
