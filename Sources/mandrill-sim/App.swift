@@ -67,7 +67,7 @@ struct PostBatches: AsyncParsableCommand {
 
     func run() async throws {
         let environment = EnvironmentValues()
-        let target = url ?? environment.string("SIM_URL") ?? "http://127.0.0.1:8080/api/hook/"
+        let target = url ?? environment.string("SIM_URL", isSecret: true) ?? "http://127.0.0.1:8080/api/hook/"
         guard let components = URLComponents(string: target), let host = components.host, components.scheme == "http" else {
             throw ValidationError("--url must be an http:// URL")
         }
@@ -75,7 +75,7 @@ struct PostBatches: AsyncParsableCommand {
         let basePath = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
         let path = components.percentEncodedQuery.map { "\(basePath)?\($0)" } ?? basePath
         let plan = Plan(
-            signedURL: signedURL ?? environment.string("SIM_SIGNED_URL") ?? target,
+            signedURL: signedURL ?? environment.string("SIM_SIGNED_URL", isSecret: true) ?? target,
             key: key ?? environment.string("SIM_KEY", isSecret: true) ?? MandrillSignature.testWebhookKey,
             batchSize: batchSize,
             types: types.map(EnvironmentValues.splitList) ?? EventFactory.allTypes,

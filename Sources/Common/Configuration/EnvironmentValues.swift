@@ -23,7 +23,8 @@ package struct EnvironmentValues: Sendable {
         reader = ConfigReader(provider: provider)
     }
 
-    /// The non-empty value of the variable `name`, exactly as named.
+    /// The non-empty value of the variable `name`. swift-configuration's environment provider upper-cases a key and
+    /// puts `_` at camel-case boundaries; our names are already upper-case snake case, so they are read as written.
     package func string(_ name: String, isSecret: Bool = false) -> String? {
         reader.string(forKey: ConfigKey([name]), isSecret: isSecret)
     }

@@ -15,9 +15,10 @@ package struct OptionDefinition<Value: Sendable>: Sendable {
     /// `nil`: no default, or one the process works out at start (then ``defaultDescription`` says which).
     package let defaultValue: Value?
     package let defaultDescription: String
-    /// Secret values are never logged, never shown as a default, and read as secrets (redacted in configuration
-    /// access logs). Secret options take kinds whose parsing cannot fail (text, lists), because ArgumentParser quotes
-    /// the text of a flag it could not parse; their checks come later, in messages without the value.
+    /// A secret's given value is never logged or shown (its default, which is public, may be), and it is read as a
+    /// secret (redacted in configuration access logs). Secret options take kinds whose parsing cannot fail (text,
+    /// lists), because ArgumentParser quotes the text of a flag it could not parse; their checks come later, in
+    /// messages without the value.
     package let isSecret: Bool
     /// The sentence `--help` shows before "(env: …, default: …)".
     package let abstract: String

@@ -27,8 +27,8 @@ package final class RedisEventLoop: @unchecked Sendable {
     /// Set once in `init`, then only read.
     private var wakeEvent: OpaquePointer?
     private let state = Mutex<LoopState>(LoopState())
-    /// The loop thread's `pthread_t`, written by that thread when it starts (0 before): only the loop thread can
-    /// find its own id here, which is all ``isCurrentThread`` needs.
+    /// The loop thread's `pthread_t`, written by that thread when it starts and cleared when it ends (0 otherwise):
+    /// only the loop thread can find its own id here, which is all ``isCurrentThread`` needs.
     private let threadID = Atomic<UInt>(0)
     /// For diagnostics.
     package let name: String
@@ -182,6 +182,8 @@ package final class RedisEventLoop: @unchecked Sendable {
                 let batch = state.jobs
                 state.jobs.removeAll(keepingCapacity: true)
                 guard batch.isEmpty && final else { return (batch, []) }
+                // glibc reuses thread ids: a later thread must not be taken for this one.
+                threadID.store(0, ordering: .relaxed)
                 state.phase = .stopped
                 let waiters = state.stopWaiters
                 state.stopWaiters = []

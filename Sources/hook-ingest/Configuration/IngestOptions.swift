@@ -18,6 +18,8 @@ struct IngestOptions: ParsableArguments {
         flag: nil,
         environment: "MANDRILL_WEBHOOK_URL",
         kind: .text,
+        // It may carry the Basic credentials Mandrill sends (`https://user:pass@host/…`).
+        secret: true,
         help: "one webhook registration without --config: the URL exactly as entered in Mandrill"
     )
 

@@ -1,6 +1,5 @@
 import Common
 import Hummingbird
-import Prometheus
 
 /// The gateway's own HTTP routes: the dashboard, and an explanation for a plain GET of the WebSocket endpoint
 /// (``HealthController`` adds health, readiness and metrics).

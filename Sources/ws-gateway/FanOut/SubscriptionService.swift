@@ -30,6 +30,9 @@ final class SubscriptionService: Service, @unchecked Sendable {
     private var delivered = RecentStreamIDs()
     private var heartbeatTimer: RedisTimer?
     private var gapRetryTimer: RedisTimer?
+    /// Set on the loop thread once shutdown began: no timer is armed after it (a read failing because its
+    /// connection closed would otherwise schedule a retry on a service being released).
+    private var isStopping = false
     private var subscribedAt: ContinuousClock.Instant?
     private var lastHeartbeat: ContinuousClock.Instant?
     private let healthy = Atomic<Bool>(false)
@@ -74,18 +77,29 @@ final class SubscriptionService: Service, @unchecked Sendable {
         subscriber.start()
         loop.execute { self.startHeartbeat() }
         try? await gracefulShutdown()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            loop.execute {
-                self.heartbeatTimer?.free()
-                self.gapRetryTimer?.free()
-                self.heartbeatTimer = nil
-                self.gapRetryTimer = nil
-                continuation.resume()
-            }
-        }
+        await onLoop { self.isStopping = true }
+        // Closing the connections fails their pending reads on the loop thread; with `isStopping` set, none of them
+        // arms a retry, so the timers can be freed last.
         await subscriber.shutdown()
         await commands.shutdown()
+        await onLoop {
+            self.heartbeatTimer?.free()
+            self.gapRetryTimer?.free()
+            self.heartbeatTimer = nil
+            self.gapRetryTimer = nil
+        }
         await loop.stop()
+    }
+
+    /// Runs `body` on the loop thread and waits for it.
+    private func onLoop(_ body: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let accepted = loop.execute {
+                body()
+                continuation.resume()
+            }
+            if !accepted { continuation.resume() }
+        }
     }
 
     // MARK: - Redis loop thread
@@ -191,6 +205,7 @@ final class SubscriptionService: Service, @unchecked Sendable {
 
     /// Retries the pending tip or gap read shortly (Redis was unavailable).
     private func retryRead() {
+        guard !isStopping else { return }
         if gapRetryTimer == nil {
             gapRetryTimer = loop.makeTimer(repeating: false) { [unowned self] in
                 switch self.sequencer.state {
@@ -205,6 +220,7 @@ final class SubscriptionService: Service, @unchecked Sendable {
     }
 
     private func startHeartbeat() {
+        guard !isStopping else { return }
         heartbeatTimer = loop.makeTimer(repeating: true) { [unowned self] in self.heartbeat() }
         heartbeatTimer?.schedule(after: heartbeatInterval)
     }
