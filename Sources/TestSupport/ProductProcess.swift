@@ -120,3 +120,20 @@ package func which(_ program: String) -> String? {
     }
     return nil
 }
+
+extension ProductProcess {
+    /// hook-ingest with one webhook registration from the environment (`MANDRILL_WEBHOOK_URL` and its keys), as the
+    /// end-to-end tests run it; `environment` adds variables (and wins over these two).
+    package static func startIngest(
+        signedURL: String,
+        keys: String,
+        arguments: [String],
+        environment: [String: String] = [:]
+    ) async throws -> ProductProcess {
+        try await start(
+            "hook-ingest",
+            arguments: arguments,
+            environment: ["MANDRILL_WEBHOOK_URL": signedURL, "MANDRILL_WEBHOOK_KEYS": keys].merging(environment) { $1 }
+        )
+    }
+}

@@ -24,10 +24,10 @@ struct AbuseTarget {
     /// - Parameter gatewayArguments: `nil` starts no gateway (attacks on hook-ingest alone).
     static func start(ingestArguments: [String] = [], gatewayArguments: [String]? = []) async throws -> AbuseTarget {
         let redis = try await RedisServer()
-        let ingest = try await ProductProcess.start(
-            "hook-ingest",
-            arguments: ["--redis-url", redis.url, "--log-level", "warning"] + ingestArguments,
-            environment: ["MANDRILL_WEBHOOK_URL": signedURL, "MANDRILL_WEBHOOK_KEYS": key]
+        let ingest = try await ProductProcess.startIngest(
+            signedURL: signedURL,
+            keys: key,
+            arguments: ["--redis-url", redis.url, "--log-level", "warning"] + ingestArguments
         )
         var gateway: ProductProcess?
         if let gatewayArguments {

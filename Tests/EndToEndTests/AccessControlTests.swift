@@ -34,10 +34,11 @@ struct AccessControlTests {
                 "--jwt-secrets", "k1:\(secretK1),k0:\(secretK0)", "--jwks-file", jose.jwksFile, "--jwt-audience", audience,
                 "--tokens", "static-full-access", "--log-level", "debug",
             ]
-            let ingest = try await ProductProcess.start(
-                "hook-ingest",
+            let ingest = try await ProductProcess.startIngest(
+                signedURL: signedURL,
+                keys: webhookKey,
                 arguments: ["--redis-url", redis.url] + access + extra,
-                environment: ["MANDRILL_WEBHOOK_URL": signedURL, "MANDRILL_WEBHOOK_KEYS": webhookKey].merging(environment) { $1 }
+                environment: environment
             )
             let gateway = try await ProductProcess.start(
                 "ws-gateway",
@@ -326,12 +327,11 @@ struct AccessControlTests {
     @Test("on a public address with no token option, the read API and the streams answer 403 saying what to set, unless --public-read")
     func publicAddressWithoutTokens() async throws {
         let redis = try await RedisServer()
-        let environment = ["MANDRILL_WEBHOOK_URL": Self.signedURL, "MANDRILL_WEBHOOK_KEYS": Self.webhookKey]
         // The last --host wins: listen on every address, as a deployment would.
-        let ingest = try await ProductProcess.start(
-            "hook-ingest",
-            arguments: ["--redis-url", redis.url, "--host", "0.0.0.0"],
-            environment: environment
+        let ingest = try await ProductProcess.startIngest(
+            signedURL: Self.signedURL,
+            keys: Self.webhookKey,
+            arguments: ["--redis-url", redis.url, "--host", "0.0.0.0"]
         )
         let gateway = try await ProductProcess.start("ws-gateway", arguments: ["--redis-url", redis.url, "--host", "0.0.0.0"])
         let refused = try await httpRequest(.GET, port: ingest.port, "/api/events/")
@@ -345,10 +345,10 @@ struct AccessControlTests {
         #expect(try await httpRequest(.HEAD, port: ingest.port, "/mandrill/events").status == 200)
         await ingest.terminate()
         await gateway.terminate()
-        let open = try await ProductProcess.start(
-            "hook-ingest",
-            arguments: ["--redis-url", redis.url, "--host", "0.0.0.0", "--public-read"],
-            environment: environment
+        let open = try await ProductProcess.startIngest(
+            signedURL: Self.signedURL,
+            keys: Self.webhookKey,
+            arguments: ["--redis-url", redis.url, "--host", "0.0.0.0", "--public-read"]
         )
         #expect(try await httpRequest(.GET, port: open.port, "/api/events/").status == 200)
         await open.terminate()

@@ -25,11 +25,7 @@ struct CompressionEndToEndTests {
     func pythonClients() async throws {
         let python = try #require(which("python3"), "python3 is not on PATH")
         let redis = try await RedisServer()
-        let ingest = try await ProductProcess.start(
-            "hook-ingest",
-            arguments: ["--redis-url", redis.url],
-            environment: ["MANDRILL_WEBHOOK_URL": Self.signedURL, "MANDRILL_WEBHOOK_KEYS": Self.key]
-        )
+        let ingest = try await ProductProcess.startIngest(signedURL: Self.signedURL, keys: Self.key, arguments: ["--redis-url", redis.url])
         let gateway = try await ProductProcess.start("ws-gateway", arguments: ["--redis-url", redis.url], environment: ["GATEWAY_COMPRESSION": "1"])
         let script = TestPaths.packageRoot.appendingPathComponent("Tests/Tools/ws-deflate-client.py").path
         let url = "ws://127.0.0.1:\(gateway.port)/ws/email/"
@@ -88,11 +84,7 @@ struct CompressionEndToEndTests {
     @Test("Chromium's WebSocket negotiates permessage-deflate with a --compression gateway only, and both get the POSTed events byte for byte")
     func chromium() async throws {
         let redis = try await RedisServer()
-        let ingest = try await ProductProcess.start(
-            "hook-ingest",
-            arguments: ["--redis-url", redis.url],
-            environment: ["MANDRILL_WEBHOOK_URL": Self.signedURL, "MANDRILL_WEBHOOK_KEYS": Self.key]
-        )
+        let ingest = try await ProductProcess.startIngest(signedURL: Self.signedURL, keys: Self.key, arguments: ["--redis-url", redis.url])
         let compressing = try await ProductProcess.start("ws-gateway", arguments: ["--redis-url", redis.url, "--compression"])
         // The page comes from the compressing gateway; the plain one accepts that origin too.
         let page = "http://127.0.0.1:\(compressing.port)"

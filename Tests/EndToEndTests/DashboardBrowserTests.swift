@@ -16,11 +16,7 @@ struct DashboardBrowserTests {
     @Test("the page connects, shows POSTed events live, and shows markup in a subject as text without running it")
     func liveDashboard() async throws {
         let redis = try await RedisServer()
-        let ingest = try await ProductProcess.start(
-            "hook-ingest",
-            arguments: ["--redis-url", redis.url],
-            environment: ["MANDRILL_WEBHOOK_URL": Self.signedURL, "MANDRILL_WEBHOOK_KEYS": Self.key]
-        )
+        let ingest = try await ProductProcess.startIngest(signedURL: Self.signedURL, keys: Self.key, arguments: ["--redis-url", redis.url])
         let gateway = try await ProductProcess.start("ws-gateway", arguments: ["--redis-url", redis.url])
         let browser = try await WebDriver.start()
         defer { Task { await browser.quit() } }
@@ -72,11 +68,7 @@ struct DashboardBrowserTests {
 
         static func start() async throws -> TokenStack {
             let redis = try await RedisServer()
-            let ingest = try await ProductProcess.start(
-                "hook-ingest",
-                arguments: ["--redis-url", redis.url],
-                environment: ["MANDRILL_WEBHOOK_URL": signedURL, "MANDRILL_WEBHOOK_KEYS": key]
-            )
+            let ingest = try await ProductProcess.startIngest(signedURL: signedURL, keys: key, arguments: ["--redis-url", redis.url])
             let gateway = try await ProductProcess.start("ws-gateway", arguments: ["--redis-url", redis.url, "--jwt-secrets", jwtSecret])
             return TokenStack(redis: redis, ingest: ingest, gateway: gateway)
         }

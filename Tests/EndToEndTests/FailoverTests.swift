@@ -31,10 +31,11 @@ struct FailoverTests {
         let notSentinels = "127.0.0.1:\(freePort()),127.0.0.1:\(second.port),"
         let redisArguments = ["--redis-sentinels", notSentinels + sentinels.addresses, "--redis-master-name", RedisSentinels.masterName]
         let environment = ["REDIS_SENTINEL_PASSWORD": "sentinel-secret"]
-        let ingest = try await ProductProcess.start(
-            "hook-ingest",
+        let ingest = try await ProductProcess.startIngest(
+            signedURL: Self.signedURL,
+            keys: Self.key,
             arguments: redisArguments + ["--redis-min-replicas-ack", "1"],
-            environment: environment.merging(["MANDRILL_WEBHOOK_URL": Self.signedURL, "MANDRILL_WEBHOOK_KEYS": Self.key]) { $1 }
+            environment: environment
         )
         let gateways = [
             try await ProductProcess.start("ws-gateway", arguments: redisArguments, environment: environment),

@@ -15,10 +15,9 @@ struct LoadBalancerTests {
     @Test("batches through nginx reach every client once; a gateway or an ingest killed mid-stream loses nothing")
     func topology() async throws {
         let redis = try await RedisServer()
-        let environment = ["MANDRILL_WEBHOOK_URL": Self.signedURL, "MANDRILL_WEBHOOK_KEYS": Self.key]
         let ingests = [
-            try await ProductProcess.start("hook-ingest", arguments: ["--redis-url", redis.url], environment: environment),
-            try await ProductProcess.start("hook-ingest", arguments: ["--redis-url", redis.url], environment: environment),
+            try await ProductProcess.startIngest(signedURL: Self.signedURL, keys: Self.key, arguments: ["--redis-url", redis.url]),
+            try await ProductProcess.startIngest(signedURL: Self.signedURL, keys: Self.key, arguments: ["--redis-url", redis.url]),
         ]
         let gateways = [
             try await ProductProcess.start("ws-gateway", arguments: ["--redis-url", redis.url]),

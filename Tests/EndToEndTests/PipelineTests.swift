@@ -13,11 +13,7 @@ struct PipelineTests {
     static let key = "e2e-key"
 
     private func ingest(_ redis: RedisServer) async throws -> ProductProcess {
-        try await ProductProcess.start(
-            "hook-ingest",
-            arguments: ["--redis-url", redis.url],
-            environment: ["MANDRILL_WEBHOOK_URL": Self.signedURL, "MANDRILL_WEBHOOK_KEYS": "old-key,\(Self.key)"]
-        )
+        try await ProductProcess.startIngest(signedURL: Self.signedURL, keys: "old-key,\(Self.key)", arguments: ["--redis-url", redis.url])
     }
 
     private func gateway(_ redis: RedisServer, _ extra: [String] = []) async throws -> ProductProcess {
@@ -104,10 +100,10 @@ struct PipelineTests {
     @Test("the JSON log format writes one object per line and never the webhook key")
     func jsonLogs() async throws {
         let redis = try await RedisServer()
-        let ingest = try await ProductProcess.start(
-            "hook-ingest",
-            arguments: ["--redis-url", redis.url, "--log-format", "json", "--log-level", "debug"],
-            environment: ["MANDRILL_WEBHOOK_URL": Self.signedURL, "MANDRILL_WEBHOOK_KEYS": Self.key]
+        let ingest = try await ProductProcess.startIngest(
+            signedURL: Self.signedURL,
+            keys: Self.key,
+            arguments: ["--redis-url", redis.url, "--log-format", "json", "--log-level", "debug"]
         )
         var factory = EventFactory(seed: 3)
         let bad = SignedBatch(events: factory.batch(size: 2), signedURL: Self.signedURL, key: "wrong-key")

@@ -13,11 +13,7 @@ struct SSEEndToEndTests {
     static let key = "sse-key"
 
     static func ingest(_ redis: RedisServer) async throws -> ProductProcess {
-        try await ProductProcess.start(
-            "hook-ingest",
-            arguments: ["--redis-url", redis.url],
-            environment: ["MANDRILL_WEBHOOK_URL": signedURL, "MANDRILL_WEBHOOK_KEYS": key]
-        )
+        try await ProductProcess.startIngest(signedURL: signedURL, keys: key, arguments: ["--redis-url", redis.url])
     }
 
     /// The ids hook-ingest stored, in stream order.

@@ -39,10 +39,10 @@ struct SchemathesisTests {
             "schemathesis is not on PATH: `make test` installs it into .build-venv (scripts/test.sh), or pip install it"
         )
         let redis = try await RedisServer()
-        let ingest = try await ProductProcess.start(
-            Self.process,
-            arguments: ["--redis-url", redis.url, "--log-format", "json"],
-            environment: ["MANDRILL_WEBHOOK_URL": Self.signedURL, "MANDRILL_WEBHOOK_KEYS": Self.key]
+        let ingest = try await ProductProcess.startIngest(
+            signedURL: Self.signedURL,
+            keys: Self.key,
+            arguments: ["--redis-url", redis.url, "--log-format", "json"]
         )
         let directory = TestPaths.outputDirectory.appendingPathComponent("schemathesis-\(ingest.port)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
