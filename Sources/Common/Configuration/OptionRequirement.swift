@@ -34,8 +34,8 @@ extension OptionRequirement where Value == Duration {
 }
 
 extension OptionRequirement where Value == String {
-    /// Non-empty, without spaces: a Redis prefix or master name.
-    package static var word: Self {
-        Self("must be a non-empty word") { !$0.isEmpty && !$0.contains(where: \.isWhitespace) }
+    /// Non-empty, without spaces, at most `maxBytes` bytes of UTF-8: a Redis prefix or master name.
+    package static func word(maxBytes: Int = .max) -> Self {
+        Self("must be a non-empty word") { !$0.isEmpty && $0.utf8.count <= maxBytes && !$0.contains(where: \.isWhitespace) }
     }
 }

@@ -18,7 +18,7 @@ package struct RedisOptions: ParsableArguments, Sendable {
         environment: "REDIS_PREFIX",
         kind: .text,
         default: "mandrill",
-        requirement: .word,
+        requirement: .word(),
         help: "Prefix of every Redis key and channel"
     )
     @Option(RedisOptions.prefix) package var redisPrefix: String?

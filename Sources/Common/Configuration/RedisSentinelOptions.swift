@@ -18,9 +18,7 @@ package struct RedisSentinelOptions: ParsableArguments, Sendable {
         environment: "REDIS_MASTER_NAME",
         kind: .text,
         default: "mymaster",
-        requirement: OptionRequirement("must be a non-empty word") { name in
-            !name.isEmpty && name.utf8.count <= 256 && !name.contains(where: \.isWhitespace)
-        },
+        requirement: .word(maxBytes: 256),
         help: "The master name the sentinels watch"
     )
     @Option(RedisSentinelOptions.masterName) package var redisMasterName: String?

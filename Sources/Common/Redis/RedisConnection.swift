@@ -77,13 +77,7 @@ package final class RedisConnection: @unchecked Sendable {
 
     /// Closes the connection and fails every queued command with ``RedisError/closed``.
     package func close() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let accepted = loop.execute {
-                self.perform(self.machine.close())
-                continuation.resume()
-            }
-            if !accepted { continuation.resume() }
-        }
+        await loop.run { self.perform(self.machine.close()) }
     }
 
     /// Closes the connection without waiting (for owners being deinitialized). The queued job keeps the connection

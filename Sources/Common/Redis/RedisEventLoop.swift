@@ -164,6 +164,18 @@ package final class RedisEventLoop: @unchecked Sendable {
         return accepted
     }
 
+    /// Runs `body` on the loop thread and returns once it ran; returns at once, without running it, once the loop is
+    /// stopping.
+    package func run(_ body: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let accepted = execute {
+                body()
+                continuation.resume()
+            }
+            if !accepted { continuation.resume() }
+        }
+    }
+
     /// Whether the caller runs on the loop thread.
     package var isCurrentThread: Bool {
         threadID.load(ordering: .relaxed) == UInt(pthread_self())

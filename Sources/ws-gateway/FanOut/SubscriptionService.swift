@@ -77,29 +77,18 @@ final class SubscriptionService: Service, @unchecked Sendable {
         subscriber.start()
         loop.execute { self.startHeartbeat() }
         try? await gracefulShutdown()
-        await onLoop { self.isStopping = true }
+        await loop.run { self.isStopping = true }
         // Closing the connections fails their pending reads on the loop thread; with `isStopping` set, none of them
         // arms a retry, so the timers can be freed last.
         await subscriber.shutdown()
         await commands.shutdown()
-        await onLoop {
+        await loop.run {
             self.heartbeatTimer?.free()
             self.gapRetryTimer?.free()
             self.heartbeatTimer = nil
             self.gapRetryTimer = nil
         }
         await loop.stop()
-    }
-
-    /// Runs `body` on the loop thread and waits for it.
-    private func onLoop(_ body: @escaping @Sendable () -> Void) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let accepted = loop.execute {
-                body()
-                continuation.resume()
-            }
-            if !accepted { continuation.resume() }
-        }
     }
 
     // MARK: - Redis loop thread
