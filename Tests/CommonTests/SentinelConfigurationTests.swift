@@ -44,7 +44,7 @@ struct SentinelConfigurationTests {
     func refused() {
         for (sentinels, masterName) in [
             ("127.0.0.1:0", "m"), ("127.0.0.1:70000", "m"), ("host:port", "m"), (":26379", "m"), ("a:1,a:1", "m"), (" , ", "m"),
-            ("[::1:26379", "m"), ("a:1", ""), ("a:1", "two words"),
+            ("[::1:26379", "m"), ("a:1", ""), ("a:1", "two words"), ("a\u{85}b:1", "m"), ("a\u{A0}:1", "m"),
         ] {
             #expect(throws: ConfigurationError.self, "\(sentinels) \(masterName)") { try resolve(sentinels: sentinels, masterName: masterName) }
         }

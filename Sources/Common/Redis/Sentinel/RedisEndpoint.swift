@@ -36,7 +36,9 @@ package struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
         }
         let forbidden: Set<UInt8> = [UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "/"), UInt8(ascii: ",")]
         guard !host.isEmpty, !host.contains(where: { $0 <= 0x20 || $0 == 0x7F || forbidden.contains($0) }),
-            let hostText = String(validating: host, as: UTF8.self)
+            let hostText = String(validating: host, as: UTF8.self),
+            // Beyond ASCII too: U+0085 and U+00A0, say, are blanks no resolver takes.
+            !hostText.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control })
         else {
             throw ConfigurationError("sentinel address \(text) has no valid host")
         }
