@@ -140,6 +140,8 @@ struct Latency: AsyncParsableCommand {
         let count = Int(rate * Double(seconds))
         let redis = ingest == nil ? try makeRedis(gateway.redisURL) : nil
         let publisher = Publisher(redis: redis, keys: gateway.redisKeys, payloadBytes: payloadBytes)
+        let stats = gateway.gatewayPID.map(ProcessStats.init)
+        let before = await FanOutTimeline.sample(port: gateway.port, stats: stats)
         if let ingest {
             let parts = ingest.split(separator: ":")
             try await publisher.postToIngest(
@@ -160,14 +162,17 @@ struct Latency: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(10))
         }
         try await Task.sleep(for: .milliseconds(50))
+        let timeline = await FanOutTimeline.sample(port: gateway.port, stats: stats).fields(since: before, publications: count)
         let latencies = clients.totals.takeLatencies().sorted()
-        report([
-            ("mode", ingest == nil ? "latency-direct" : "latency-end-to-end"), ("clients", "\(gateway.clients)"),
-            ("rate", String(format: "%.0f", rate)),
-            ("events_published", "\(count)"), ("delivered", "\(clients.totals.events.load(ordering: .relaxed))"), ("expected", "\(expected)"),
-            ("p50_ms", String(format: "%.2f", percentile(latencies, 0.50))), ("p99_ms", String(format: "%.2f", percentile(latencies, 0.99))),
-            ("max_ms", String(format: "%.2f", percentile(latencies, 1.0))),
-        ])
+        report(
+            [
+                ("mode", ingest == nil ? "latency-direct" : "latency-end-to-end"), ("clients", "\(gateway.clients)"),
+                ("rate", String(format: "%.0f", rate)),
+                ("events_published", "\(count)"), ("delivered", "\(clients.totals.events.load(ordering: .relaxed))"), ("expected", "\(expected)"),
+                ("p50_ms", String(format: "%.2f", percentile(latencies, 0.50))), ("p99_ms", String(format: "%.2f", percentile(latencies, 0.99))),
+                ("max_ms", String(format: "%.2f", percentile(latencies, 1.0))),
+            ] + timeline
+        )
         await clients.close()
         await redis?.shutdown()
         try await group.shutdownGracefully()

@@ -23,3 +23,26 @@ struct ProcessStats {
     }
 
 }
+
+extension ProcessStats {
+    /// Context switches of all the process's threads so far: `voluntary` counts a thread going to sleep (so, once it
+    /// runs again, one wake-up), `involuntary` a thread preempted while it had work.
+    func contextSwitches() -> (voluntary: Int, involuntary: Int)? {
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return nil }
+        var voluntary = 0
+        var involuntary = 0
+        for thread in threads {
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/status", encoding: .utf8) else { continue }
+            for line in status.split(separator: "\n") {
+                let parts = line.split(separator: ":")
+                guard parts.count == 2, let value = Int(parts[1].trimmingCharacters(in: .whitespaces)) else { continue }
+                switch parts[0] {
+                case "voluntary_ctxt_switches": voluntary += value
+                case "nonvoluntary_ctxt_switches": involuntary += value
+                default: break
+                }
+            }
+        }
+        return (voluntary, involuntary)
+    }
+}

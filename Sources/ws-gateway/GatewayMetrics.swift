@@ -1,4 +1,5 @@
 import Common
+import NIOCore
 import Prometheus
 
 /// ws-gateway's Prometheus metrics, registered on the registry `/metrics` renders (no global state).
@@ -18,6 +19,46 @@ struct GatewayMetrics: Sendable {
     let invalidMessages: Counter
     let subscriptionHealthy: Gauge
     let fanoutLatency: DurationHistogram
+    let fanoutPhases: FanOutPhases
+
+    /// The timeline of a fan-out pass, per event loop (a pass serves every publication waiting for that loop's
+    /// clients), each phase measured from the start of the pass: `hop` is the time before it, from the Redis thread
+    /// handing publications over to the loop starting the pass (the thread hand-off, the loop's other work, and
+    /// under load the `--batch-window` wait); `first_write` until the first client's frames were handed to its
+    /// socket; `last_write` until every client's were. With `gateway_fanout_latency` (from Redis storing the event)
+    /// they show where a publication's time goes.
+    struct FanOutPhases: Sendable {
+        private let hop: DurationHistogram
+        private let firstWrite: DurationHistogram
+        private let lastWrite: DurationHistogram
+
+        init(registry: PrometheusCollectorRegistry) {
+            func phase(_ name: String) -> DurationHistogram {
+                registry.secondsHistogram(
+                    "gateway_fanout_phase",
+                    help:
+                        "Fan-out pass timeline: hop (Redis thread to event loop), then from the pass start to the first and to the last client's write.",
+                    buckets: [
+                        .microseconds(20), .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+                        .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(100),
+                    ],
+                    labels: [("phase", name)]
+                )
+            }
+            hop = phase("hop")
+            firstWrite = phase("first_write")
+            lastWrite = phase("last_write")
+        }
+
+        /// Records one pass; `scheduled` is `nil` for a pass that continues an earlier one, `firstWrite` for a pass
+        /// that wrote nothing.
+        func record(scheduled: NIODeadline?, started: NIODeadline, firstWrite: NIODeadline?, finished: NIODeadline) {
+            if let scheduled { hop.record(.nanoseconds((started - scheduled).nanoseconds)) }
+            guard let firstWrite else { return }
+            self.firstWrite.record(.nanoseconds((firstWrite - started).nanoseconds))
+            lastWrite.record(.nanoseconds((finished - started).nanoseconds))
+        }
+    }
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
@@ -45,6 +86,7 @@ struct GatewayMetrics: Sendable {
         )
         gapFillEvents = registry.counter("gateway_gap_fill_events", help: "Events read back from the stream after a subscription drop.")
         invalidMessages = registry.counter("gateway_invalid_messages", help: "Channel messages that were not envelopes (ignored).")
+        fanoutPhases = FanOutPhases(registry: registry)
         subscriptionHealthy = registry.gauge("gateway_subscription_healthy", help: "1 while the subscription delivers the gateway's own heartbeat.")
         fanoutLatency = registry.secondsHistogram(
             "gateway_fanout_latency",

@@ -192,6 +192,7 @@ struct AccessTests {
             for name in [
                 "mandrill_gateway_connections", "mandrill_gateway_messages_delivered_total", "mandrill_gateway_slow_consumer_closes_total",
                 "mandrill_gateway_subscription_reconnects_total", "mandrill_gateway_gap_fill_events_total", "mandrill_gateway_fanout_latency_seconds",
+                "mandrill_gateway_fanout_phase_seconds",
             ] {
                 #expect(metrics.contains(name), "\(name)")
             }

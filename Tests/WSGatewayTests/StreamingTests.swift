@@ -1,6 +1,8 @@
 import Common
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import NetClients
 import Simulation
 import TestSupport
@@ -183,6 +185,46 @@ struct StreamingTests {
             #expect(recentCollector.snapshot.controls.map { $0["control"] } == ["live"])
             #expect(recentCollector.ids == Array(ids.suffix(4)))
             await recent.disconnect()
+        }
+        await publisher.redis.shutdown()
+    }
+
+    @Test("a lone event and a quick succession of events reach every client in order; each fan-out pass records its timeline")
+    func fanOutTimeline() async throws {
+        let redis = try await RedisServer()
+        let publisher = redis.publisher()
+        var factory = EventFactory(seed: 16)
+        let loneEvent = factory.event(type: "open")
+        let burstEvents = factory.batch(size: 200)
+        try await GatewayHarness(redis: redis).run { port, client in
+            // Several clients, so that both of the harness's event loops have some.
+            var clients: [(WebSocketClient, StreamCollector)] = []
+            for _ in 0..<6 {
+                let (socket, collector) = try await connect(port: port)
+                try await collector.waitForLive()
+                clients.append((socket, collector))
+            }
+            // One event: a pass of one publication writes to each socket as it goes.
+            let lone = try await publisher.publish(loneEvent)
+            for (_, collector) in clients { try await collector.waitForEvents(1) }
+            // Then 200 in quick succession: drains closer together than the batch window are merged, so passes of
+            // several publications, each client's frames flushed once at the end of a pass.
+            let burst = try await publisher.publish(burstEvents)
+            for (_, collector) in clients {
+                try await collector.waitForEvents(201)
+                #expect(collector.ids == [lone] + burst)
+            }
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            func value(_ series: String, _ phase: String) -> Double? {
+                let prefix = "mandrill_gateway_fanout_phase_seconds_\(series){phase=\"\(phase)\"} "
+                return metrics.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.dropFirst(prefix.count)) }
+            }
+            let passes = try #require(value("count", "last_write"))
+            #expect(passes >= 2, "one pass for the lone event, at least one for the burst")
+            #expect(value("count", "first_write") == passes, "every pass that wrote has both ends")
+            #expect(try #require(value("count", "hop")) >= 2)
+            #expect(try #require(value("sum", "first_write")) <= (try #require(value("sum", "last_write"))))
+            for (socket, _) in clients { await socket.disconnect() }
         }
         await publisher.redis.shutdown()
     }

@@ -34,6 +34,9 @@ final class LoopHub: @unchecked Sendable {
     private struct Mailbox {
         var publications = Deque<Publication>()
         var drainScheduled = false
+        /// When the Redis thread scheduled the pending drain (for the `hop` phase); `nil` for a drain that continues
+        /// an earlier one.
+        var scheduledAt: NIODeadline?
         /// When the last drain started; drains closer together than `batchingWindow` are merged.
         var lastDrain = NIODeadline.uptimeNanoseconds(0)
     }
@@ -67,6 +70,7 @@ final class LoopHub: @unchecked Sendable {
             mailbox.publications.append(contentsOf: publications)
             guard !mailbox.drainScheduled else { return nil }
             mailbox.drainScheduled = true
+            mailbox.scheduledAt = .now()
             return mailbox.lastDrain + batchingWindow
         }
         guard let next else { return }
@@ -109,12 +113,20 @@ final class LoopHub: @unchecked Sendable {
         // The most frames one client got in this pass.
         var mostQueued = 0
         var emptied = false
+        var started = NIODeadline.uptimeNanoseconds(0)
+        var scheduledAt: NIODeadline?
+        var firstWrite: NIODeadline?
         // Each round takes no more publications than the busiest client has room for, so no client passes
         // `passSize`; a client that gets every event fills it in the first round, as a pass always did.
         while !emptied, mostQueued < Self.passSize, batch.count < Self.maxPassPublications {
             let limit = min(Self.passSize - mostQueued, Self.maxPassPublications - batch.count)
             let round = mailbox.withLock { mailbox -> [Publication] in
-                if batch.isEmpty { mailbox.lastDrain = .now() }
+                if batch.isEmpty {
+                    started = .now()
+                    mailbox.lastDrain = started
+                    scheduledAt = mailbox.scheduledAt
+                    mailbox.scheduledAt = nil
+                }
                 let count = min(mailbox.publications.count, limit)
                 let round = Array(mailbox.publications.prefix(count))
                 mailbox.publications.removeFirst(count)
@@ -124,6 +136,10 @@ final class LoopHub: @unchecked Sendable {
                 }
                 return round
             }
+            // A pass of one publication gives each client one frame at most, so there is nothing to coalesce:
+            // each frame goes to its socket at once, and the first clients have it while the loop still serves
+            // the others (the same system calls as flushing at the end, without making every client wait for all).
+            let flushEach = batch.isEmpty && emptied && round.count == 1
             for publication in round {
                 // A copy (shares storage): a delivery may close a slow consumer, which removes its group from `index`.
                 let index = self.index
@@ -131,6 +147,11 @@ final class LoopHub: @unchecked Sendable {
                     guard group.filter.matches(publication.attributes) else { return }
                     for connection in group.connections.values where connection.deliver(publication) {
                         delivered += 1
+                        if flushEach {
+                            connection.flush()
+                            if firstWrite == nil { firstWrite = .now() }
+                            continue
+                        }
                         if connection.queuedInPass == 0 { dirty.append(connection) }
                         connection.queuedInPass += 1
                         mostQueued = max(mostQueued, connection.queuedInPass)
@@ -139,7 +160,9 @@ final class LoopHub: @unchecked Sendable {
             }
             batch += round
         }
+        if firstWrite == nil, !dirty.isEmpty { firstWrite = .now() }
         flushDirty()
+        metrics.fanoutPhases.record(scheduled: scheduledAt, started: started, firstWrite: firstWrite, finished: .now())
         // From the time Redis stored the event (its id) to its frames being handed to every client's socket.
         let now = WallClock.milliseconds()
         for publication in batch {
