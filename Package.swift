@@ -96,6 +96,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // Compiled into the binary, so nothing has to be found on disk or on a CDN at run time.
             resources: [.embedInCode("Documentation/openapi.json"), .embedInCode("Documentation/doc.html")],

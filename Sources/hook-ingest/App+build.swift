@@ -49,8 +49,16 @@ func buildApplication(
     // No request-logging middleware: it would log query strings, and a webhook URL may carry a secret there
     // (Mandrill's own advice instead of IP allow-lists). The controllers log outcomes without them.
     let router = Router(context: IngestRequestContext.self, options: .autoGenerateHeadEndpoints)
-    WebhookController(registrations: registrations, store: store, limits: configuration.webhook, metrics: metrics, logger: logger)
-        .addRoutes(to: router)
+    let bodyDeadlines = BodyDeadlines(timeout: configuration.webhook.bodyTimeout)
+    WebhookController(
+        registrations: registrations,
+        store: store,
+        limits: configuration.webhook,
+        deadlines: bodyDeadlines,
+        metrics: metrics,
+        logger: logger
+    )
+    .addRoutes(to: router)
     EventsController(store: store, access: access, metrics: metrics, logger: logger).addRoutes(to: router)
     HealthController(
         registry: metrics.registry,
@@ -63,7 +71,7 @@ func buildApplication(
         router: router,
         server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hook-ingest"),
-        services: [redis, PublicKeyReloadService(verifier: access.verifier, logger: logger)]
+        services: [redis, bodyDeadlines, PublicKeyReloadService(verifier: access.verifier, logger: logger)]
             + SentinelWatcher.services(for: configuration.redis, registry: registry, logger: logger),
         onServerRunning: { channel in
             logger.info(

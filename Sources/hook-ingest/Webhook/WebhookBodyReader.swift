@@ -10,15 +10,16 @@ import Synchronization
 /// the rest is never read, the client gets 413 or 408, and the connection closes after that answer.
 struct WebhookBodyReader: Sendable {
     let maxBytes: Int
-    let timeout: Duration
+    /// Holds the time limit (see ``BodyDeadlines``).
+    let deadlines: BodyDeadlines
 
     func read(_ request: Request, channel: any Channel, expectedLength: Int?) async throws(APIError) -> [UInt8] {
         let expired = ExpiryFlag()
-        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+        let deadline = deadlines.register {
             expired.set()
             Self.stopInput(of: channel)
         }
-        defer { timer.cancel() }
+        defer { deadlines.remove(deadline) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(min(expectedLength ?? 64 * 1024, maxBytes))
         do {
@@ -32,10 +33,10 @@ struct WebhookBodyReader: Sendable {
         } catch let error as APIError {
             throw error
         } catch {
-            if expired.isSet { throw Self.timedOut(timeout) }
+            if expired.isSet { throw Self.timedOut(deadlines.timeout) }
             throw APIError(status: .badRequest, message: "the request body could not be read")
         }
-        if expired.isSet { throw Self.timedOut(timeout) }
+        if expired.isSet { throw Self.timedOut(deadlines.timeout) }
         if let expectedLength, bytes.count != expectedLength {
             throw APIError(status: .badRequest, message: "the request body ended before its Content-Length")
         }
@@ -59,7 +60,7 @@ struct WebhookBodyReader: Sendable {
     }
 }
 
-/// Set once by the timer on the connection's loop, read by the request's task.
+/// Set once by the sweep of ``BodyDeadlines``, read by the request's task.
 private final class ExpiryFlag: Sendable {
     private let value = Atomic<Bool>(false)
 

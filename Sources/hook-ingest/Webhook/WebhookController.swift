@@ -30,14 +30,24 @@ struct WebhookController: Sendable {
     let store: EventStore
     let limits: WebhookLimits
     let budget: BodyBudget
+    let deadlines: BodyDeadlines
     let metrics: IngestMetrics
     let logger: Logger
 
-    init(registrations: [WebhookRegistration], store: EventStore, limits: WebhookLimits, metrics: IngestMetrics, logger: Logger) {
+    /// `deadlines` must run as a service of the application: its sweep enforces `limits.bodyTimeout`.
+    init(
+        registrations: [WebhookRegistration],
+        store: EventStore,
+        limits: WebhookLimits,
+        deadlines: BodyDeadlines,
+        metrics: IngestMetrics,
+        logger: Logger
+    ) {
         self.routes = registrations.map(Route.init)
         self.store = store
         self.limits = limits
         self.budget = BodyBudget(capacity: limits.maxConcurrentBodies * limits.maxBodyBytes)
+        self.deadlines = deadlines
         self.metrics = metrics
         self.logger = logger
     }
@@ -93,7 +103,7 @@ struct WebhookController: Sendable {
             )
         }
         defer { budget.release(reservation) }
-        let body = try await WebhookBodyReader(maxBytes: limits.maxBodyBytes, timeout: limits.bodyTimeout)
+        let body = try await WebhookBodyReader(maxBytes: limits.maxBodyBytes, deadlines: deadlines)
             .read(request, channel: channel, expectedLength: length)
         let form: FormBody
         do {
