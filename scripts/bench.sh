@@ -193,6 +193,9 @@ for run_number in $(seq 1 "$RUNS"); do
   run "$bin/ws-bench" fanout "${common[@]}" --clients 1000 --events 3200 --rate 800
 done
 echo "### Latency, publishing straight to the Redis channel (2 client threads)"
+echo "#   with the gateway's own timeline (means per fan-out pass, from mandrill_gateway_fanout_phase_seconds): hop from"
+echo "#   the Redis thread to an event loop, then to the first and to the last client's write; and per publication its"
+echo "#   CPU, thread wake-ups and preemptions (/proc)"
 for rate in 30 100; do
   run "$bin/ws-bench" latency "${common[@]}" --clients 1000 --rate "$rate" --seconds 20 --client-threads 2
 done

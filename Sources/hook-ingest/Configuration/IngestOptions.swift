@@ -108,7 +108,8 @@ struct IngestOptions: ParsableArguments {
         kind: .duration,
         default: .seconds(60),
         requirement: .atLeast(.milliseconds(100)),
-        help: "Time a webhook body has to arrive in full; later gets 408 and the connection closes"
+        help:
+            "Time a webhook body has to arrive in full; later gets 408 and the connection closes (checked every tenth of it, at least once a second)"
     )
     @Option(IngestOptions.bodyTimeout) var bodyTimeout: Duration?
 
