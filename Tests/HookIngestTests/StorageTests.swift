@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import NIOFoundationEssentialsCompat
+import NetClients
 import Simulation
 import Synchronization
 import TestSupport
@@ -129,8 +130,9 @@ struct StorageTests {
             key: IngestHarness.key
         )
         #expect(batch.body.count > 1_000_000)
-        try await IngestHarness(redis: redis).run { client in
-            let counts = try #require(try await client.postWithoutDeadline(batch).counts)
+        try await IngestHarness.patientWithRedis(redis).run { client in
+            let answer = try await client.postWithoutDeadline(batch)
+            let counts = try #require(answer.counts, "answered \(answer.status): \(answer.text)")
             #expect(counts == (1000, 1000, 0))
         }
         #expect(try await checker.streamLength() == 1000)
@@ -146,8 +148,9 @@ struct StorageTests {
         let event = factory.event(type: "inbound")
         let batch = SignedBatch(events: [event], signedURL: IngestHarness.url, key: IngestHarness.key)
         #expect(batch.body.count > 4 << 20)
-        try await IngestHarness(redis: redis).run { client in
-            let counts = try #require(try await client.postWithoutDeadline(batch).counts)
+        try await IngestHarness.patientWithRedis(redis).run { client in
+            let answer = try await client.postWithoutDeadline(batch)
+            let counts = try #require(answer.counts, "answered \(answer.status): \(answer.text)")
             #expect(counts == (1, 1, 0))
         }
         // Past --large-event-bytes the JSON lives in a key of its own; the entry refers to it, and a page read
