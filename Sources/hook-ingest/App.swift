@@ -22,8 +22,9 @@ struct HookIngest: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let level = try logging.bootstrap()
-        let configuration = try IngestConfiguration(options: options, access: access, sentinel: sentinel, environment: EnvironmentValues())
+        let environment = EnvironmentValues()
+        let level = try logging.bootstrap(environment: environment)
+        let configuration = try IngestConfiguration(options: options, access: access, sentinel: sentinel, environment: environment)
         var logger = Logger(label: "hook-ingest")
         logger.logLevel = level
         let app = try await buildApplication(configuration, logger: logger)

@@ -22,8 +22,9 @@ struct WSGateway: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let level = try logging.bootstrap()
-        let configuration = try GatewayConfiguration(options: options, access: access, sentinel: sentinel, environment: EnvironmentValues())
+        let environment = EnvironmentValues()
+        let level = try logging.bootstrap(environment: environment)
+        let configuration = try GatewayConfiguration(options: options, access: access, sentinel: sentinel, environment: environment)
         var logger = Logger(label: "ws-gateway")
         logger.logLevel = level
         let app = try await buildApplication(configuration, logger: logger)

@@ -46,6 +46,31 @@ struct OptionDefinitionTests {
         #expect(throws: ConfigurationError.self) { try Self.window.parseCommandLine("later") }
     }
 
+    @Test(
+        "values that would mean something other than written are refused: an overflowing duration, an unknown switch word, empty text, a list of none"
+    )
+    func refusedValues() throws {
+        for text in ["1e300d", "1e16d", "9223372036854775808ms"] {
+            #expect(DurationText.parse(text) == nil, "\(text)")
+            #expect(throws: ConfigurationError.self) { try Self.window.parseCommandLine(text) }
+        }
+        #expect(DurationText.parse("106751d") == .seconds(106_751 * 86_400))
+        let toggle = OptionDefinition<Bool>(flag: "toggle", environment: "TEST_TOGGLE", kind: .onOff, default: false, help: "Turn it on")
+        #expect(try toggle.isOn(false, in: EnvironmentValues(["TEST_TOGGLE": "On"])))
+        #expect(try !toggle.isOn(false, in: EnvironmentValues(["TEST_TOGGLE": "off"])))
+        let misspelt = #expect(throws: ConfigurationError.self) { try toggle.isOn(false, in: EnvironmentValues(["TEST_TOGGLE": "enabled"])) }
+        #expect(misspelt?.description == "TEST_TOGGLE must be 1 or 0 (or true/false, yes/no, on/off)")
+        let name = OptionDefinition<String>(flag: "name", environment: "TEST_NAME", kind: .text, help: "A name")
+        #expect(throws: ConfigurationError.self) { try name.parseCommandLine("") }
+        #expect(try name.value(nil, in: EnvironmentValues(["TEST_NAME": ""])) == nil, "empty in the environment is unset")
+        let list = OptionDefinition<[String]>(flag: "items", environment: "TEST_ITEMS", kind: .list, help: "Items")
+        #expect(try list.parseCommandLine(" a, ,b ") == ["a", "b"])
+        for text in ["", ",", " , "] {
+            #expect(throws: ConfigurationError.self) { try list.parseCommandLine(text) }
+        }
+        #expect(throws: ConfigurationError.self) { try list.value(nil, in: EnvironmentValues(["TEST_ITEMS": ","])) }
+    }
+
     @Test("a secret's value appears in no message")
     func secrets() {
         let secret = OptionDefinition<String>(

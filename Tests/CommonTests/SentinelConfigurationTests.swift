@@ -12,7 +12,14 @@ struct SentinelConfigurationTests {
         var arguments: [String] = []
         if let sentinels { arguments += ["--redis-sentinels", sentinels] }
         if let masterName { arguments += ["--redis-master-name", masterName] }
-        let options = try? RedisSentinelOptions.parse(arguments)
+        // A value the argument parser refuses (an empty master name) stops the process before any configuration is
+        // built: here it is reported like the refusals that come later.
+        let options: RedisSentinelOptions
+        do {
+            options = try RedisSentinelOptions.parse(arguments)
+        } catch {
+            throw ConfigurationError(RedisSentinelOptions.message(for: error))
+        }
         return try RedisSettings.resolve(
             try RedisOptions.parse(["--redis-url", "redis://:secret@127.0.0.1:6379/2"]),
             timeout: .seconds(1),

@@ -1,13 +1,13 @@
 /// Parses durations written as `250ms`, `30s`, `5m`, `12h`, `7d`, or a bare number of seconds.
 package enum DurationText {
+    /// `nil` for anything else, and for a duration too long to count in milliseconds (`1e300d`).
     package static func parse(_ text: String) -> Duration? {
         let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
-        for unit in units where text.hasSuffix(unit.suffix) {
-            guard let value = Double(text.dropLast(unit.suffix.count)), value >= 0, value.isFinite else { return nil }
-            return .milliseconds(Int64((value * unit.seconds * 1000).rounded()))
-        }
-        guard let value = Double(text), value >= 0, value.isFinite else { return nil }
-        return .milliseconds(Int64((value * 1000).rounded()))
+        let unit = units.first { text.hasSuffix($0.suffix) }
+        guard let value = Double(text.dropLast(unit?.suffix.count ?? 0)), value >= 0,
+            let milliseconds = Int64(exactly: (value * (unit?.seconds ?? 1) * 1000).rounded())
+        else { return nil }
+        return .milliseconds(milliseconds)
     }
 
     /// The shortest exact text `parse` reads back: `7d`, `30s`, `5ms`, `0`.

@@ -23,7 +23,7 @@ package struct OptionValueKind<Value: Sendable>: Sendable {
 
 extension OptionValueKind where Value == String {
     /// Any non-empty text.
-    package static var text: Self { Self(expectation: "text", parse: { $0 }, format: { $0 }) }
+    package static var text: Self { Self(expectation: "non-empty text", parse: { $0.isEmpty ? nil : $0 }, format: { $0 }) }
 
     /// One of `choices`, in any case; the value is lowercased.
     package static func oneOf(_ choices: [String]) -> Self {
@@ -46,15 +46,34 @@ extension OptionValueKind where Value == Duration {
 }
 
 extension OptionValueKind where Value == [String] {
-    /// Comma-separated values, blanks dropped.
+    /// Comma-separated values, blanks dropped; at least one (a value with none, such as `,`, is a mistake, not "none").
     package static var list: Self {
-        Self(expectation: "a comma-separated list", parse: { EnvironmentValues.splitList($0) }, format: { $0.joined(separator: ",") })
+        Self(
+            expectation: "a comma-separated list of one or more values",
+            parse: { text in
+                let values = EnvironmentValues.splitList(text)
+                return values.isEmpty ? nil : values
+            },
+            format: { $0.joined(separator: ",") }
+        )
     }
 }
 
 extension OptionValueKind where Value == Bool {
-    /// On with `1`, `true` or `yes` in any case; any other text is off.
+    /// On with `1`, `true`, `yes` or `on`, off with `0`, `false`, `no` or `off`, in any case; anything else is refused
+    /// (a misspelt value must not quietly mean off).
     package static var onOff: Self {
-        Self(expectation: "1 or 0", isSwitch: true, parse: { ["1", "true", "yes"].contains($0.lowercased()) }, format: { $0 ? "on" : "off" })
+        Self(
+            expectation: "1 or 0 (or true/false, yes/no, on/off)",
+            isSwitch: true,
+            parse: { text in
+                switch text.lowercased() {
+                case "1", "true", "yes", "on": true
+                case "0", "false", "no", "off": false
+                default: nil
+                }
+            },
+            format: { $0 ? "on" : "off" }
+        )
     }
 }
