@@ -55,7 +55,6 @@ package struct AccessOptions: ParsableArguments, Sendable {
         environment: "ALLOWED_HOSTS",
         kind: .list,
         defaultDescription: "the loopback names when listening on loopback, otherwise any",
-        requirement: OptionRequirement("must name at least one host, or *") { !$0.isEmpty },
         help: "Comma-separated Host names (host or host:port, or *) the event and dashboard paths answer to; others get 421"
     )
     @Option(AccessOptions.allowedHosts) package var allowedHosts: [String]?

@@ -53,7 +53,7 @@ struct IngestOptions: ParsableArguments {
         environment: "INGEST_PORT",
         kind: .wholeNumber,
         default: 8080,
-        requirement: OptionRequirement("must be between 0 and 65535") { (0...65535).contains($0) },
+        requirement: .within(0...65535),
         help: "Port to listen on; 0 picks a free one"
     )
     @Option(IngestOptions.port) var port: Int?

@@ -20,7 +20,7 @@ struct GatewayOptions: ParsableArguments {
         environment: "GATEWAY_PORT",
         kind: .wholeNumber,
         default: 8081,
-        requirement: OptionRequirement("must be between 0 and 65535") { (0...65535).contains($0) },
+        requirement: .within(0...65535),
         help: "Port to listen on; 0 picks a free one"
     )
     @Option(GatewayOptions.port) var port: Int?
@@ -101,7 +101,7 @@ struct GatewayOptions: ParsableArguments {
         environment: "GATEWAY_MAX_BACKLOG",
         kind: .wholeNumber,
         default: 10_000,
-        requirement: OptionRequirement("must be 0 or more") { $0 >= 0 },
+        requirement: .atLeast(0),
         help: "Largest backlog= a client may ask for"
     )
     @Option(GatewayOptions.maxBacklog) var maxBacklog: Int?
