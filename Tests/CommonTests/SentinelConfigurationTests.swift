@@ -70,5 +70,10 @@ struct SentinelConfigurationTests {
         ] {
             #expect(parse(bad) == nil, "\(bad)")
         }
+        // The name is matched as bytes: another spelling of an equivalent name is another master.
+        let precomposed = Array("caf\u{E9} a 1 b 2".utf8).withUnsafeBytes { SentinelWatcher.newPrimary(in: $0, masterName: "cafe\u{301}") }
+        #expect(precomposed == nil)
+        // A combining mark right after the space does not hide the name (the fuzz target's finding).
+        #expect(parse("mymaster \u{5A2}a 1 b 2") == RedisEndpoint(host: "b", port: 2))
     }
 }

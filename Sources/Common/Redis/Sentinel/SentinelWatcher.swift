@@ -64,8 +64,11 @@ package final class SentinelWatcher: Service, Sendable {
 
     /// `<master name> <old ip> <old port> <new ip> <new port>`, the `+switch-master` message.
     package static func newPrimary(in payload: UnsafeRawBufferPointer, masterName: String) -> RedisEndpoint? {
-        let fields = payload.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-        guard fields.count == 5, fields[0] == masterName, let port = Int(fields[4]), (1...65535).contains(port), !fields[3].isEmpty else {
+        let parts = payload.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+        // The name is compared as bytes: as Strings, canonically equivalent spellings of another name would match.
+        guard parts.count == 5, parts[0].elementsEqual(masterName.utf8) else { return nil }
+        let fields = parts.map { String(decoding: $0, as: UTF8.self) }
+        guard let port = Int(fields[4]), (1...65535).contains(port), !fields[3].isEmpty else {
             return nil
         }
         return RedisEndpoint(host: fields[3], port: port)
